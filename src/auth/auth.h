@@ -1,0 +1,45 @@
+// Who is calling and what they may do. Used by registry/ (/v2) and api/ (/api/v2.0).
+//
+// Credentials arrive as HTTP Basic (username:password, checked against argon2id hashes)
+// or as a Bearer JWT issued by the token service (/service/token). Access follows
+// Harbor's project roles: pull needs guest or a public project; push needs developer or
+// more; delete needs maintainer or more; system admins may do everything.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+#include "http/message.h"
+#include "metadata/records.h"
+
+namespace berth::auth {
+
+struct Identity {
+  int64_t user_id = 0;  // 0 = anonymous
+  std::string username;
+  bool sysadmin = false;
+  // For Bearer tokens: the access the token grants ("repository:NAME:pull,push" entries
+  // resolved into (name, actions)); empty for Basic auth, where access is decided live.
+  bool from_token = false;
+  std::vector<std::pair<std::string, std::set<std::string>>> token_access;
+
+  bool anonymous() const { return user_id == 0; }
+};
+
+enum class Action { kPull, kPush, kDelete };
+
+// One requested scope, e.g. "repository:library/nginx:pull,push".
+struct Scope {
+  std::string type;  // "repository", "registry"
+  std::string name;
+  std::set<std::string> actions;
+};
+// Parses a scope string; BAD_REQUEST-free: malformed scopes are skipped by callers.
+std::optional<Scope> ParseScope(std::string_view text);
+
+}  // namespace berth::auth
