@@ -1,0 +1,394 @@
+#include "storage/fs_blob_store.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+#include <utility>
+
+namespace berth::storage {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr size_t kRehashChunk = 1 << 20;
+
+// Owns one file descriptor.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept {
+    if (this != &other) {
+      Reset();
+      fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+  }
+  ~UniqueFd() { Reset(); }
+  int get() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
+  void Reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// kInternal with the operation and errno text; never includes the store root.
+Error IoError(std::string_view what, int err = errno) {
+  return MakeError(ErrorCode::kInternal,
+                   "storage: " + std::string(what) + ": " + std::strerror(err));
+}
+
+Error IoError(std::string_view what, const std::error_code& ec) {
+  return MakeError(ErrorCode::kInternal, "storage: " + std::string(what) + ": " + ec.message());
+}
+
+// Opens `path`; on failure `*err` (when given) receives errno.
+Result<UniqueFd> OpenFile(const fs::path& path, int flags, int* err = nullptr) {
+  int fd;
+  do {
+    fd = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) {
+    int saved = errno;
+    if (err) *err = saved;
+    return Fail(IoError("open", saved));
+  }
+  return UniqueFd(fd);
+}
+
+bool IsMissing(int err) { return err == ENOENT || err == ENOTDIR; }
+
+// Writes all of `data`; on error returns it with errno preserved.
+Status WriteAll(int fd, std::span<const char> data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Fail(IoError("write"));
+    }
+    data = data.subspan(static_cast<size_t>(n));
+  }
+  return Ok();
+}
+
+Status DataSync(int fd) {
+  if (::fdatasync(fd) != 0) return Fail(IoError("fdatasync"));
+  return Ok();
+}
+
+// Makes a directory's entries (a rename into it) durable.
+Status SyncDir(const fs::path& dir) {
+  auto fd = OpenFile(dir, O_RDONLY | O_DIRECTORY);
+  if (!fd) return Fail(fd.error());
+  if (::fsync(fd->get()) != 0) return Fail(IoError("fsync directory"));
+  return Ok();
+}
+
+// Creates `dir` and missing parents; fsyncs the parents of what it created so the new
+// directory entries survive a crash.
+Status EnsureDir(const fs::path& dir) {
+  std::error_code ec;
+  if (fs::is_directory(dir, ec)) return Ok();
+  if (!fs::create_directories(dir, ec) && ec) return Fail(IoError("mkdir", ec));
+  BERTH_TRY(SyncDir(dir.parent_path()));
+  return SyncDir(dir.parent_path().parent_path());
+}
+
+// The digest of `bytes` in the algorithm `digest` uses.
+std::string DigestOf(const Digest& digest, std::string_view bytes) {
+  if (digest.algorithm() == "sha256") return Sha256Digest(bytes);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha512(), nullptr);
+  return "sha512:" + HexEncode({md, len});
+}
+
+Error BlobUnknown(const Digest& digest) {
+  return MakeError(ErrorCode::kBlobUnknown, "blob " + digest.str() + " is not in the store");
+}
+
+Error UploadUnknown(std::string_view id) {
+  return MakeError(ErrorCode::kBlobUploadUnknown,
+                   "upload " + std::string(id.substr(0, 64)) + " does not exist");
+}
+
+bool Exists(const fs::path& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+// Renames `from` to the blob file of `digest`, creating its shard directory, and makes
+// the rename durable.
+Status Publish(const FsPaths& paths, const fs::path& from, const Digest& digest) {
+  auto shard = paths.BlobShardDir(digest);
+  BERTH_TRY(EnsureDir(shard));
+  if (::rename(from.c_str(), paths.BlobFile(digest).c_str()) != 0) {
+    return Fail(IoError("rename into place"));
+  }
+  return SyncDir(shard);
+}
+
+class FsBlobReader final : public BlobReader {
+ public:
+  FsBlobReader(UniqueFd fd, int64_t remaining) : fd_(std::move(fd)), remaining_(remaining) {}
+
+  Result<size_t> Read(std::span<char> buf) override {
+    size_t want = static_cast<size_t>(std::min<int64_t>(remaining_, buf.size()));
+    if (want == 0) return 0;
+    ssize_t n;
+    do {
+      n = ::read(fd_.get(), buf.data(), want);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return Fail(IoError("read"));
+    if (n == 0) return Fail(ErrorCode::kInternal, "storage: blob is shorter than its size");
+    remaining_ -= n;
+    return static_cast<size_t>(n);
+  }
+
+  int NativeFd() const override { return fd_.get(); }
+  int64_t remaining() const override { return remaining_; }
+
+ private:
+  UniqueFd fd_;
+  int64_t remaining_;
+};
+
+class FsBlobWriter final : public BlobWriter {
+ public:
+  FsBlobWriter(const FsPaths& paths, std::string id, UniqueFd fd, int64_t size, Sha256 hash)
+      : paths_(paths),
+        id_(std::move(id)),
+        fd_(std::move(fd)),
+        size_(size),
+        hash_(std::move(hash)) {}
+
+  const std::string& id() const override { return id_; }
+  int64_t size() const override { return size_; }
+  std::string digest() const override { return hash_.Finish(); }
+
+  Status Write(std::span<const char> data) override {
+    if (!fd_) return Fail(UploadUnknown(id_));
+    if (auto written = WriteAll(fd_.get(), data); !written) {
+      // Drop a partial append so the file matches size_ and the hash again.
+      if (::ftruncate(fd_.get(), size_) != 0) fd_.Reset();
+      return written;
+    }
+    hash_.Update(data);
+    size_ += static_cast<int64_t>(data.size());
+    return Ok();
+  }
+
+  Status Commit(const Digest& expected) override {
+    if (!fd_) return Fail(UploadUnknown(id_));
+    if (expected.algorithm() != "sha256") {
+      return Fail(ErrorCode::kDigestInvalid,
+                  "uploads are verified with sha256; got " + std::string(expected.algorithm()));
+    }
+    std::string actual = digest();
+    if (actual != expected.str()) {
+      return Fail(ErrorCode::kDigestInvalid,
+                  "uploaded content has digest " + actual + ", not " + expected.str());
+    }
+    if (!Exists(paths_.BlobFile(expected))) {
+      BERTH_TRY(DataSync(fd_.get()));
+      auto data = paths_.UploadData(id_);
+      if (!Exists(data)) return Fail(UploadUnknown(id_));
+      BERTH_TRY(Publish(paths_, data, expected));
+    }
+    return RemoveSession();
+  }
+
+  Status Cancel() override {
+    if (!fd_) return Fail(UploadUnknown(id_));
+    return RemoveSession();
+  }
+
+ private:
+  Status RemoveSession() {
+    fd_.Reset();
+    std::error_code ec;
+    fs::remove_all(paths_.UploadDir(id_), ec);
+    if (ec) return Fail(IoError("remove upload session", ec));
+    return Ok();
+  }
+
+  const FsPaths& paths_;
+  std::string id_;
+  UniqueFd fd_;
+  int64_t size_;
+  Sha256 hash_;
+};
+
+}  // namespace
+
+FsBlobStore::FsBlobStore(std::filesystem::path root) : paths_(std::move(root)) {
+  // Best effort: every operation that needs a directory creates it again on demand.
+  std::error_code ec;
+  fs::create_directories(paths_.BlobsDir(), ec);
+  fs::create_directories(paths_.UploadsDir(), ec);
+  fs::create_directories(paths_.TmpDir(), ec);
+}
+
+Result<BlobInfo> FsBlobStore::Stat(const Digest& digest) {
+  struct stat st;
+  if (::stat(paths_.BlobFile(digest).c_str(), &st) != 0) {
+    if (IsMissing(errno)) return Fail(BlobUnknown(digest));
+    return Fail(IoError("stat"));
+  }
+  return BlobInfo{.size = static_cast<int64_t>(st.st_size)};
+}
+
+Result<std::unique_ptr<BlobReader>> FsBlobStore::Open(const Digest& digest, int64_t offset) {
+  int err = 0;
+  auto fd = OpenFile(paths_.BlobFile(digest), O_RDONLY, &err);
+  if (!fd) {
+    if (IsMissing(err)) return Fail(BlobUnknown(digest));
+    return Fail(fd.error());
+  }
+  struct stat st;
+  if (::fstat(fd->get(), &st) != 0) return Fail(IoError("fstat"));
+  if (offset < 0 || offset > st.st_size) {
+    return Fail(ErrorCode::kRangeInvalid, "offset " + std::to_string(offset) +
+                                              " is outside the blob (size " +
+                                              std::to_string(st.st_size) + ")");
+  }
+  if (offset > 0 && ::lseek(fd->get(), offset, SEEK_SET) != offset) {
+    return Fail(IoError("lseek"));
+  }
+  return std::make_unique<FsBlobReader>(std::move(*fd), st.st_size - offset);
+}
+
+Result<std::string> FsBlobStore::ReadAll(const Digest& digest, int64_t max_size) {
+  auto reader = Open(digest, 0);
+  if (!reader) return Fail(reader.error());
+  int64_t size = (*reader)->remaining();
+  if (size > max_size) {
+    return Fail(ErrorCode::kSizeInvalid, "blob " + digest.str() + " is " + std::to_string(size) +
+                                             " bytes, more than the limit of " +
+                                             std::to_string(max_size));
+  }
+  std::string out(static_cast<size_t>(size), '\0');
+  size_t done = 0;
+  while (done < out.size()) {
+    auto n = (*reader)->Read(std::span<char>(out).subspan(done));
+    if (!n) return Fail(n.error());
+    done += *n;
+  }
+  return out;
+}
+
+Status FsBlobStore::Put(const Digest& digest, std::string_view bytes) {
+  std::string actual = DigestOf(digest, bytes);
+  if (actual != digest.str()) {
+    return Fail(ErrorCode::kDigestInvalid,
+                "content has digest " + actual + ", not " + digest.str());
+  }
+  if (Exists(paths_.BlobFile(digest))) return Ok();
+  BERTH_TRY(EnsureDir(paths_.TmpDir()));
+  auto tmp = paths_.NewTmpFile();
+  auto fd = OpenFile(tmp, O_WRONLY | O_CREAT | O_EXCL);
+  if (!fd) return Fail(fd.error());
+  auto status = WriteAll(fd->get(), bytes);
+  if (status) status = DataSync(fd->get());
+  fd->Reset();
+  if (status) status = Publish(paths_, tmp, digest);
+  if (!status) ::unlink(tmp.c_str());
+  return status;
+}
+
+Status FsBlobStore::Delete(const Digest& digest) {
+  if (::unlink(paths_.BlobFile(digest).c_str()) != 0) {
+    if (IsMissing(errno)) return Fail(BlobUnknown(digest));
+    return Fail(IoError("unlink"));
+  }
+  return SyncDir(paths_.BlobShardDir(digest));
+}
+
+Result<std::unique_ptr<BlobWriter>> FsBlobStore::CreateUpload() {
+  BERTH_TRY(EnsureDir(paths_.UploadsDir()));
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    std::string id = FsPaths::NewUploadId();
+    auto dir = paths_.UploadDir(id);
+    if (::mkdir(dir.c_str(), 0755) != 0) {
+      if (errno == EEXIST) continue;
+      return Fail(IoError("mkdir upload session"));
+    }
+    auto fd = OpenFile(paths_.UploadData(id), O_WRONLY | O_CREAT | O_EXCL | O_APPEND);
+    if (!fd) {
+      ::rmdir(dir.c_str());
+      return Fail(fd.error());
+    }
+    return std::make_unique<FsBlobWriter>(paths_, std::move(id), std::move(*fd), 0, Sha256());
+  }
+  return Fail(ErrorCode::kInternal, "storage: could not allocate an upload id");
+}
+
+Result<std::unique_ptr<BlobWriter>> FsBlobStore::ResumeUpload(std::string_view id) {
+  if (!FsPaths::IsValidUploadId(id)) return Fail(UploadUnknown(id));
+  int err = 0;
+  auto fd = OpenFile(paths_.UploadData(id), O_RDWR | O_APPEND, &err);
+  if (!fd) {
+    if (IsMissing(err)) return Fail(UploadUnknown(id));
+    return Fail(fd.error());
+  }
+  Sha256 hash;
+  int64_t size = 0;
+  std::string buf(kRehashChunk, '\0');
+  for (;;) {
+    ssize_t n = ::pread(fd->get(), buf.data(), buf.size(), size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Fail(IoError("read upload"));
+    }
+    if (n == 0) break;
+    hash.Update(std::span<const char>(buf.data(), static_cast<size_t>(n)));
+    size += n;
+  }
+  return std::make_unique<FsBlobWriter>(paths_, std::string(id), std::move(*fd), size,
+                                        std::move(hash));
+}
+
+Result<int> FsBlobStore::PurgeUploads(std::chrono::seconds age) {
+  const auto cutoff = fs::file_time_type::clock::now() - age;
+  auto older = [&](const fs::path& p) {
+    std::error_code ec;
+    auto t = fs::last_write_time(p, ec);
+    return !ec && t <= cutoff;
+  };
+  int purged = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(paths_.UploadsDir(), ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const auto& path = it->path();
+    bool valid = FsPaths::IsValidUploadId(path.filename().string());
+    // A session's age is the last write to its data (the directory if data is gone).
+    auto data = path / "data";
+    if (!older(Exists(data) ? data : path)) continue;
+    std::error_code rm;
+    fs::remove_all(path, rm);
+    if (!rm && valid) ++purged;
+  }
+  if (ec && ec != std::errc::no_such_file_or_directory) return Fail(IoError("list uploads", ec));
+  ec.clear();
+  for (fs::directory_iterator it(paths_.TmpDir(), ec), end; !ec && it != end; it.increment(ec)) {
+    if (older(it->path())) {
+      std::error_code rm;
+      fs::remove_all(it->path(), rm);
+    }
+  }
+  if (ec && ec != std::errc::no_such_file_or_directory) return Fail(IoError("list tmp", ec));
+  return purged;
+}
+
+}  // namespace berth::storage
