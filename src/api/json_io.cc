@@ -1,0 +1,206 @@
+#include "api/json_io.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <ctime>
+
+#include "api/router.h"
+
+namespace berth::api {
+namespace {
+
+Result<int64_t> IntParam(const QueryParams& query, std::string_view name, int64_t fallback,
+                         int64_t min, int64_t max) {
+  for (const auto& [k, v] : query) {
+    if (k != name) continue;
+    if (v.empty()) return fallback;
+    auto n = ParseInt(v);
+    if (!n) {
+      return Fail(ErrorCode::kUnprocessable,
+                  fmt::format("{} in query must be of type int64: \"{}\"", name, v));
+    }
+    if (*n < min) {
+      return Fail(ErrorCode::kUnprocessable,
+                  fmt::format("{} in query should be greater than or equal to {}", name, min));
+    }
+    if (*n > max) {
+      return Fail(ErrorCode::kUnprocessable,
+                  fmt::format("{} in query should be less than or equal to {}", name, max));
+    }
+    return *n;
+  }
+  return fallback;
+}
+
+std::string Unquote(std::string_view v) {
+  if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front()) {
+    return std::string(v.substr(1, v.size() - 2));
+  }
+  return std::string(v);
+}
+
+std::string PageUrl(std::string_view path, const QueryParams& query, int64_t page,
+                    int64_t page_size) {
+  std::string url(path);
+  url += "?";
+  bool first = true;
+  auto append = [&](std::string_view k, std::string_view v) {
+    if (!first) url += "&";
+    first = false;
+    url += PercentEncode(k);
+    url += "=";
+    url += PercentEncode(v);
+  };
+  for (const auto& [k, v] : query) {
+    if (k == "page" || k == "page_size") continue;
+    append(k, v);
+  }
+  append("page", std::to_string(page));
+  append("page_size", std::to_string(page_size));
+  return url;
+}
+
+}  // namespace
+
+std::optional<int64_t> ParseInt(std::string_view text) {
+  int64_t value = 0;
+  if (text.empty()) return std::nullopt;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+Result<metadata::Page> ParsePage(const QueryParams& query) {
+  metadata::Page page;
+  auto p = IntParam(query, "page", 1, 1, INT32_MAX);
+  if (!p) return Fail(p.error());
+  auto size = IntParam(query, "page_size", kDefaultPageSize, 1, kMaxPageSize);
+  if (!size) return Fail(size.error());
+  page.page = *p;
+  page.page_size = *size;
+  return page;
+}
+
+Result<std::vector<QueryTerm>> ParseQ(std::string_view q) {
+  std::vector<QueryTerm> terms;
+  size_t start = 0;
+  while (start <= q.size()) {
+    size_t end = q.find(',', start);
+    if (end == std::string_view::npos) end = q.size();
+    std::string_view part = q.substr(start, end - start);
+    start = end + 1;
+    if (part.empty()) continue;
+    size_t eq = part.find('=');
+    if (eq == std::string_view::npos || eq == 0) {
+      return Fail(ErrorCode::kBadRequest,
+                  fmt::format("invalid query term \"{}\": expected k=v or k=~v", part));
+    }
+    QueryTerm term;
+    term.key = std::string(part.substr(0, eq));
+    std::string_view value = part.substr(eq + 1);
+    if (!value.empty() && value.front() == '~') {
+      term.fuzzy = true;
+      value.remove_prefix(1);
+    }
+    if (!value.empty() && (value.front() == '[' || value.front() == '{' || value.front() == '(')) {
+      return Fail(ErrorCode::kBadRequest,
+                  fmt::format("query term \"{}\": range and list queries are not supported", part));
+    }
+    term.value = Unquote(value);
+    terms.push_back(std::move(term));
+  }
+  return terms;
+}
+
+bool NameFilter::Matches(std::string_view name) const {
+  if (value.empty()) return true;
+  if (fuzzy) return name.find(value) != std::string_view::npos;
+  return name == value;
+}
+
+Result<NameFilter> ParseNameFilter(const QueryParams& query, std::string_view alt_key) {
+  NameFilter filter;
+  for (const auto& [k, v] : query) {
+    if ((k == "name" || (!alt_key.empty() && k == alt_key)) && !v.empty()) {
+      filter.value = v;
+      filter.fuzzy = true;
+    }
+  }
+  for (const auto& [k, v] : query) {
+    if (k != "q" || v.empty()) continue;
+    auto terms = ParseQ(v);
+    if (!terms) return Fail(terms.error());
+    for (auto& term : *terms) {
+      if (term.key == "name" || (!alt_key.empty() && term.key == alt_key)) {
+        filter.value = std::move(term.value);
+        filter.fuzzy = term.fuzzy;
+      }
+    }
+  }
+  return filter;
+}
+
+std::string LinkHeader(std::string_view path, const QueryParams& query, const metadata::Page& page,
+                       int64_t total) {
+  std::vector<std::string> links;
+  if (page.page > 1 && total > 0) {
+    links.push_back(
+        fmt::format("<{}>; rel=\"prev\"", PageUrl(path, query, page.page - 1, page.page_size)));
+  }
+  if (page.page * page.page_size < total) {
+    links.push_back(
+        fmt::format("<{}>; rel=\"next\"", PageUrl(path, query, page.page + 1, page.page_size)));
+  }
+  std::string out;
+  for (const auto& link : links) {
+    if (!out.empty()) out += " , ";
+    out += link;
+  }
+  return out;
+}
+
+void SetPagingHeaders(http::Response& response, std::string_view path, const QueryParams& query,
+                      const metadata::Page& page, int64_t total) {
+  response.headers.Set("X-Total-Count", std::to_string(total));
+  std::string link = LinkHeader(path, query, page, total);
+  if (!link.empty()) response.headers.Set("Link", std::move(link));
+}
+
+Result<nlohmann::json> ParseJsonObject(std::string_view body) {
+  auto value = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (value.is_discarded()) {
+    return Fail(ErrorCode::kBadRequest, "the request body is not valid JSON");
+  }
+  if (!value.is_object()) {
+    return Fail(ErrorCode::kBadRequest, "the request body must be a JSON object");
+  }
+  return value;
+}
+
+http::Response ToErrorResponse(const Error& error) {
+  http::Response response = http::ErrorResponse(error);
+  if (error.code == ErrorCode::kUnauthorized) {
+    response.headers.Set("WWW-Authenticate", "Basic realm=\"harbor\"");
+  }
+  return response;
+}
+
+http::Response ToJsonResponse(int status, const nlohmann::json& value) {
+  return http::JsonResponse(status,
+                            value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+std::string NowRfc3339() {
+  auto now = std::chrono::system_clock::now();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms % 1000);
+}
+
+}  // namespace berth::api
