@@ -34,10 +34,9 @@ Result<Digest> Digest::Parse(std::string_view text) {
                                                "\": use sha256 or sha512");
   }
   if (hex.size() != want || !IsLowerHex(hex)) {
-    return Fail(ErrorCode::kDigestInvalid,
-                "invalid digest \"" + std::string(text.substr(0, 200)) + "\": " +
-                    std::string(alg) + " needs " + std::to_string(want) +
-                    " lowercase hex characters");
+    return Fail(ErrorCode::kDigestInvalid, "invalid digest \"" + std::string(text.substr(0, 200)) +
+                                               "\": " + std::string(alg) + " needs " +
+                                               std::to_string(want) + " lowercase hex characters");
   }
   Digest d;
   d.text_ = std::string(text);
@@ -47,9 +46,7 @@ Result<Digest> Digest::Parse(std::string_view text) {
 std::string_view Digest::algorithm() const {
   return std::string_view(text_).substr(0, text_.find(':'));
 }
-std::string_view Digest::hex() const {
-  return std::string_view(text_).substr(text_.find(':') + 1);
-}
+std::string_view Digest::hex() const { return std::string_view(text_).substr(text_.find(':') + 1); }
 
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
   if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1) {

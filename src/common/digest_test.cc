@@ -15,8 +15,9 @@ TEST(Digest, ParsesValid) {
 }
 
 TEST(Digest, RejectsInvalid) {
-  for (std::string bad : std::vector<std::string>{"", "sha256", "sha256:", "md5:abcd", "sha256:" + std::string(64, 'F'),
-                          "sha256:" + std::string(63, 'a'), "sha512:" + std::string(64, 'a')}) {
+  for (std::string bad : std::vector<std::string>{
+           "", "sha256", "sha256:", "md5:abcd", "sha256:" + std::string(64, 'F'),
+           "sha256:" + std::string(63, 'a'), "sha512:" + std::string(64, 'a')}) {
     auto d = Digest::Parse(bad);
     ASSERT_FALSE(d) << bad;
     EXPECT_EQ(d.error().wire(), "DIGEST_INVALID");

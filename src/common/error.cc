@@ -32,19 +32,15 @@ constexpr std::array kErrors{
                     "requested range not satisfiable"},
     ErrorDescriptor{ErrorCode::kPaginationNumberInvalid, "PAGINATION_NUMBER_INVALID", 400,
                     "invalid number of results requested"},
-    ErrorDescriptor{ErrorCode::kManifestTooLarge, "MANIFEST_INVALID", 413,
-                    "manifest too large"},
+    ErrorDescriptor{ErrorCode::kManifestTooLarge, "MANIFEST_INVALID", 413, "manifest too large"},
     ErrorDescriptor{ErrorCode::kBadRequest, "BAD_REQUEST", 400, "bad request"},
     ErrorDescriptor{ErrorCode::kNotFound, "NOT_FOUND", 404, "not found"},
     ErrorDescriptor{ErrorCode::kConflict, "CONFLICT", 409, "conflict"},
     ErrorDescriptor{ErrorCode::kPrecondition, "PRECONDITION", 412, "precondition failed"},
     ErrorDescriptor{ErrorCode::kForbidden, "FORBIDDEN", 403, "forbidden"},
-    ErrorDescriptor{ErrorCode::kMethodNotAllowed, "METHOD_NOT_ALLOWED", 405,
-                    "method not allowed"},
-    ErrorDescriptor{ErrorCode::kUnprocessable, "UNPROCESSABLE_ENTITY", 422,
-                    "unprocessable entity"},
-    ErrorDescriptor{ErrorCode::kInternal, "INTERNAL_SERVER_ERROR", 500,
-                    "internal server error"},
+    ErrorDescriptor{ErrorCode::kMethodNotAllowed, "METHOD_NOT_ALLOWED", 405, "method not allowed"},
+    ErrorDescriptor{ErrorCode::kUnprocessable, "UNPROCESSABLE_ENTITY", 422, "unprocessable entity"},
+    ErrorDescriptor{ErrorCode::kInternal, "INTERNAL_SERVER_ERROR", 500, "internal server error"},
 };
 
 }  // namespace

@@ -79,8 +79,8 @@ inline Status Ok() { return {}; }
 }  // namespace berth
 
 // Propagates an error from an expression returning Result<...>/Status.
-#define BERTH_TRY(expr)                                           \
-  do {                                                            \
-    if (auto berth_try_r = (expr); !berth_try_r)                  \
-      return std::unexpected(std::move(berth_try_r).error());     \
+#define BERTH_TRY(expr)                                       \
+  do {                                                        \
+    if (auto berth_try_r = (expr); !berth_try_r)              \
+      return std::unexpected(std::move(berth_try_r).error()); \
   } while (0)

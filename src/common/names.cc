@@ -60,8 +60,7 @@ Status ValidateRepositoryName(std::string_view name) {
 bool IsValidTag(std::string_view tag) {
   if (tag.empty() || tag.size() > 128) return false;
   auto word = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
   };
   if (!word(tag[0])) return false;
   for (char c : tag.substr(1)) {

@@ -3,15 +3,14 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
-
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <utility>
-#include <functional>
 #include <variant>
 #include <vector>
 
@@ -51,9 +50,9 @@ class BodyReader {
 Task<Result<std::string>> ReadAll(BodyReader& body, size_t limit, Error too_large);
 
 struct Request {
-  std::string method;  // "GET", "HEAD", ...
-  std::string target;  // raw request target
-  std::string path;    // percent-decoded path, no query
+  std::string method;                                      // "GET", "HEAD", ...
+  std::string target;                                      // raw request target
+  std::string path;                                        // percent-decoded path, no query
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
   Headers headers;
   std::string remote_address;

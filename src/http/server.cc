@@ -1,0 +1,378 @@
+#include "http/server.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/sendfile.h>
+
+#include <algorithm>
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
+#include <limits>
+#include <thread>
+
+#include "common/digest.h"
+
+namespace berth::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+
+constexpr auto kIdleTimeout = 120s;
+constexpr auto kIoTimeout = 300s;
+constexpr size_t kHeaderLimit = 64 * 1024;
+
+// Completion token: the operation's error goes to `ec` instead of an exception.
+auto WithError(boost::system::error_code& ec) {
+  return asio::redirect_error(asio::use_awaitable, ec);
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decodes `in`; with `plus_is_space` also '+' → ' ' (query strings).
+std::string PercentDecode(std::string_view in, bool plus_is_space) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '%' && i + 2 < in.size() && HexValue(in[i + 1]) >= 0 && HexValue(in[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(HexValue(in[i + 1]) * 16 + HexValue(in[i + 2])));
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+void ParseTarget(std::string_view target, Request& req) {
+  auto q = target.find('?');
+  req.path = PercentDecode(target.substr(0, q), false);
+  if (q == std::string_view::npos) return;
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    auto part = rest.substr(0, amp);
+    if (!part.empty()) {
+      auto eq = part.find('=');
+      req.query.emplace_back(
+          PercentDecode(part.substr(0, eq), true),
+          eq == std::string_view::npos ? std::string() : PercentDecode(part.substr(eq + 1), true));
+    }
+    if (amp == std::string_view::npos) break;
+    rest = rest.substr(amp + 1);
+  }
+}
+
+// Streams the body of the request being parsed, answering `Expect: 100-continue` on the
+// first read so a client does not wait for a body nobody reads.
+class ParserBodyReader final : public BodyReader {
+ public:
+  ParserBodyReader(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                   bhttp::request_parser<bhttp::buffer_body>& parser, bool expect_continue)
+      : stream_(stream), buffer_(buffer), parser_(parser), expect_continue_(expect_continue) {}
+
+  Task<Result<size_t>> ReadSome(std::span<char> buf) override {
+    if (parser_.is_done() || buf.empty()) co_return 0;
+    if (expect_continue_) {
+      expect_continue_ = false;
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      stream_.expires_after(kIoTimeout);
+      boost::system::error_code ec;
+      auto n = co_await asio::async_write(stream_, asio::buffer(kContinue), WithError(ec));
+      if (ec) co_return Fail(ErrorCode::kBlobUploadInvalid, "connection lost: " + ec.message());
+    }
+    auto& body = parser_.get().body();
+    body.data = buf.data();
+    body.size = buf.size();
+    stream_.expires_after(kIoTimeout);
+    boost::system::error_code ec;
+    auto n = co_await bhttp::async_read(stream_, buffer_, parser_, WithError(ec));
+    if (ec == bhttp::error::need_buffer) ec = {};
+    size_t got = buf.size() - body.size;
+    if (ec) {
+      broken_ = true;
+      if (ec == bhttp::error::partial_message || ec == asio::error::eof) {
+        co_return Fail(ErrorCode::kSizeInvalid,
+                       "the request body ended before the declared Content-Length");
+      }
+      co_return Fail(ErrorCode::kBlobUploadInvalid, "reading the request body: " + ec.message());
+    }
+    co_return got;
+  }
+
+  std::optional<uint64_t> declared_length() const override {
+    auto len = parser_.content_length();
+    if (len) return *len;
+    return std::nullopt;
+  }
+
+  bool broken() const { return broken_; }
+  // True while the client still waits for "100 Continue" before sending its body.
+  bool untouched_expectation() const { return expect_continue_; }
+
+ private:
+  beast::tcp_stream& stream_;
+  beast::flat_buffer& buffer_;
+  bhttp::request_parser<bhttp::buffer_body>& parser_;
+  bool expect_continue_;
+  bool broken_ = false;
+};
+
+template <typename Message>
+void CopyHeaders(const Response& resp, Message& msg) {
+  for (const auto& [k, v] : resp.headers.all()) msg.insert(k, v);
+}
+
+}  // namespace
+
+struct Server::Impl {
+  explicit Impl(ServerOptions o) : options(std::move(o)), acceptor(io) {}
+
+  ServerOptions options;
+  asio::io_context io;
+  tcp::acceptor acceptor;
+  std::vector<std::pair<std::string, Handler>> routes;  // longest prefix first
+  std::vector<std::thread> threads;
+
+  const Handler* Find(std::string_view path) const {
+    for (const auto& [prefix, handler] : routes) {
+      // "/v2/" also serves "/v2".
+      bool bare = prefix.size() > 1 && prefix.back() == '/' &&
+                  path == std::string_view(prefix).substr(0, prefix.size() - 1);
+      if (path.starts_with(prefix) || bare) return &handler;
+    }
+    return nullptr;
+  }
+
+  asio::awaitable<void> Accept() {
+    for (;;) {
+      boost::system::error_code ec;
+      auto socket = co_await acceptor.async_accept(WithError(ec));
+      if (ec) {
+        if (ec == asio::error::operation_aborted) co_return;
+        spdlog::warn("accept: {}", ec.message());
+        continue;
+      }
+      socket.set_option(tcp::no_delay(true));
+      asio::co_spawn(io, Session(std::move(socket)), asio::detached);
+    }
+  }
+
+  asio::awaitable<Response> Dispatch(Request& req) {
+    const Handler* handler = Find(req.path);
+    if (!handler) {
+      co_return ErrorResponse(MakeError(ErrorCode::kNotFound, "no route for " + req.path));
+    }
+    try {
+      co_return co_await (*handler)(req);
+    } catch (const std::exception& e) {
+      spdlog::error("handler for {} {} threw: {}", req.method, req.path, e.what());
+    }
+    co_return ErrorResponse(MakeError(ErrorCode::kInternal));
+  }
+
+  asio::awaitable<bool> Write(beast::tcp_stream& stream, Response& resp, bool head, bool keep_alive,
+                              unsigned version) {
+    stream.expires_after(kIoTimeout);
+    if (resp.source || head) {
+      bhttp::response<bhttp::empty_body> msg;
+      msg.version(version);
+      msg.result(static_cast<unsigned>(resp.status));
+      CopyHeaders(resp, msg);
+      uint64_t length =
+          resp.source ? resp.source_length : resp.head_length.value_or(resp.body.size());
+      msg.content_length(length);
+      msg.keep_alive(keep_alive);
+      bhttp::response_serializer<bhttp::empty_body> sr(msg);
+      boost::system::error_code ec;
+      auto n = co_await bhttp::async_write_header(stream, sr, WithError(ec));
+      if (ec) co_return false;
+      if (head || !resp.source) co_return true;
+      co_return co_await SendSource(stream, *resp.source, resp.source_length);
+    }
+    bhttp::response<bhttp::string_body> msg;
+    msg.version(version);
+    msg.result(static_cast<unsigned>(resp.status));
+    CopyHeaders(resp, msg);
+    msg.body() = std::move(resp.body);
+    msg.keep_alive(keep_alive);
+    msg.prepare_payload();
+    boost::system::error_code ec;
+    auto n = co_await bhttp::async_write(stream, msg, WithError(ec));
+    co_return !ec;
+  }
+
+  // Sends `length` bytes of `source`: sendfile(2) when it has a file descriptor.
+  asio::awaitable<bool> SendSource(beast::tcp_stream& stream, BodySource& source, uint64_t length) {
+    auto& socket = stream.socket();
+    int fd = source.NativeFd();
+    if (fd >= 0) {
+      boost::system::error_code ec;
+      socket.native_non_blocking(true, ec);
+      while (length > 0) {
+        ssize_t n =
+            ::sendfile(socket.native_handle(), fd, nullptr, std::min<uint64_t>(length, 1 << 30));
+        if (n > 0) {
+          length -= static_cast<uint64_t>(n);
+          continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+          stream.expires_after(kIoTimeout);
+          boost::system::error_code wec;
+          co_await socket.async_wait(tcp::socket::wait_write, WithError(wec));
+          if (wec) co_return false;
+          continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        co_return false;  // peer gone, or the file shrank
+      }
+      co_return true;
+    }
+    std::vector<char> buf(256 * 1024);
+    while (length > 0) {
+      auto n = source.Read(std::span<char>(buf.data(), std::min<uint64_t>(buf.size(), length)));
+      if (!n || *n == 0) co_return false;
+      stream.expires_after(kIoTimeout);
+      boost::system::error_code ec;
+      auto w = co_await asio::async_write(stream, asio::buffer(buf.data(), *n), WithError(ec));
+      if (ec) co_return false;
+      length -= *n;
+    }
+    co_return true;
+  }
+
+  asio::awaitable<void> Session(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    std::string remote;
+    {
+      boost::system::error_code ec;
+      auto ep = stream.socket().remote_endpoint(ec);
+      if (!ec) remote = ep.address().to_string();
+    }
+    for (;;) {
+      bhttp::request_parser<bhttp::buffer_body> parser;
+      parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+      parser.header_limit(kHeaderLimit);
+      stream.expires_after(kIdleTimeout);
+      boost::system::error_code ec;
+      auto n = co_await bhttp::async_read_header(stream, buffer, parser, WithError(ec));
+      if (ec) {
+        if (ec != bhttp::error::end_of_stream && ec != asio::error::eof &&
+            ec != beast::error::timeout && ec != asio::error::connection_reset) {
+          Response bad = ErrorResponse(
+              MakeError(ErrorCode::kBadRequest, "malformed HTTP request: " + ec.message()));
+          co_await Write(stream, bad, false, false, 11);
+        }
+        break;
+      }
+      auto& header = parser.get();
+      Request req;
+      req.method = std::string(header.method_string());
+      req.target = std::string(header.target());
+      ParseTarget(req.target, req);
+      for (const auto& field : header) {
+        req.headers.Add(std::string(field.name_string()), std::string(field.value()));
+      }
+      req.remote_address = remote;
+      req.request_id = std::string(req.headers.Get("X-Request-Id").value_or(""));
+      if (req.request_id.empty() || req.request_id.size() > 128) req.request_id = RandomHex(12);
+      bool expect_continue = false;
+      if (auto e = req.headers.Get("Expect")) {
+        expect_continue = strncasecmp(e->data(), "100-continue", e->size()) == 0;
+      }
+      ParserBodyReader body(stream, buffer, parser, expect_continue);
+      req.body = &body;
+
+      Response resp = co_await Dispatch(req);
+      resp.headers.Set("X-Request-Id", req.request_id);
+
+      // Keep the connection only when the request body was consumed to its end; an
+      // unread body (or one we never asked for with 100-continue) closes it.
+      // Drain a small unread body so the connection can be reused; a large one, or one
+      // the client holds back until 100-continue, closes the connection instead.
+      if (!parser.is_done() && !body.broken() && !body.untouched_expectation() &&
+          body.declared_length() && *body.declared_length() <= 64 * 1024) {
+        char sink[16 * 1024];
+        while (!parser.is_done()) {
+          auto r = co_await body.ReadSome(std::span<char>(sink, sizeof sink));
+          if (!r || *r == 0) break;
+        }
+      }
+      bool keep_alive = header.keep_alive() && parser.is_done() && !body.broken();
+      bool head = req.method == "HEAD";
+      bool ok = co_await Write(stream, resp, head, keep_alive, header.version());
+      spdlog::debug("{} {} {} -> {}", remote, req.method, req.target, resp.status);
+      if (!ok || !keep_alive) break;
+    }
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  }
+};
+
+Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+Server::~Server() { Stop(); }
+
+void Server::Mount(std::string prefix, Handler handler) {
+  impl_->routes.emplace_back(std::move(prefix), std::move(handler));
+  std::stable_sort(impl_->routes.begin(), impl_->routes.end(),
+                   [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+}
+
+Status Server::Start() {
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(impl_->options.host, ec);
+  if (ec) {
+    return Fail(ErrorCode::kBadRequest,
+                "invalid listen address \"" + impl_->options.host + "\": " + ec.message());
+  }
+  tcp::endpoint endpoint(address, impl_->options.port);
+  auto& acc = impl_->acceptor;
+  acc.open(endpoint.protocol(), ec);
+  if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acc.bind(endpoint, ec);
+  if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Fail(ErrorCode::kInternal, "cannot listen on " + impl_->options.host + ":" +
+                                          std::to_string(impl_->options.port) + ": " +
+                                          ec.message());
+  }
+  asio::co_spawn(impl_->io, impl_->Accept(), asio::detached);
+  return Ok();
+}
+
+uint16_t Server::port() const {
+  boost::system::error_code ec;
+  auto ep = impl_->acceptor.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+void Server::Run() {
+  int n = impl_->options.threads;
+  if (n <= 0) n = std::max(2u, std::thread::hardware_concurrency() * 2);
+  for (int i = 1; i < n; ++i) impl_->threads.emplace_back([this] { impl_->io.run(); });
+  impl_->io.run();
+  for (auto& t : impl_->threads) {
+    if (t.joinable()) t.join();
+  }
+  impl_->threads.clear();
+}
+
+void Server::Stop() {
+  boost::system::error_code ec;
+  impl_->acceptor.close(ec);
+  impl_->io.stop();
+}
+
+}  // namespace berth::http
