@@ -1,0 +1,60 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+namespace berth::config {
+namespace {
+
+TEST(Config, DefaultsAreValid) {
+  Config c;
+  EXPECT_TRUE(Validate(c).empty());
+  EXPECT_EQ(c.host(), "127.0.0.1");
+  EXPECT_EQ(c.port(), 5000);
+}
+
+TEST(Config, EnvironmentOverrides) {
+  Config c;
+  ASSERT_TRUE(ApplyEnvironment({{"BERTH_LISTEN", "0.0.0.0:8080"},
+                                {"BERTH_DATA", "/srv/berth"},
+                                {"BERTH_THREADS", "3"},
+                                {"BERTH_ADMIN_PASSWORD", "pw"}},
+                               c));
+  EXPECT_EQ(c.port(), 8080);
+  EXPECT_EQ(c.data_dir, "/srv/berth");
+  EXPECT_EQ(c.threads, 3);
+  EXPECT_EQ(c.admin_password, "pw");
+  EXPECT_FALSE(ApplyEnvironment({{"BERTH_THREADS", "x"}}, c));
+}
+
+TEST(Config, ValidateReportsEveryProblem) {
+  Config c;
+  c.listen = "nope";
+  c.log_level = "loud";
+  c.database_driver = "oracle";
+  EXPECT_EQ(Validate(c).size(), 3u);
+}
+
+TEST(Config, YamlFile) {
+  std::string path = ::testing::TempDir() + "/berth-config.yml";
+  {
+    std::ofstream f(path);
+    f << "listen: 127.0.0.1:6000\ndata_dir: d\n";
+  }
+  Config c;
+  ASSERT_TRUE(ApplyYamlFile(path, c));
+  EXPECT_EQ(c.port(), 6000);
+  {
+    std::ofstream f(path);
+    f << "listen: 127.0.0.1:6000\nbogus: 1\n";
+  }
+  auto r = ApplyYamlFile(path, c);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("bogus"), std::string::npos);
+  std::remove(path.c_str());
+}
+
+}  // namespace
+}  // namespace berth::config
