@@ -387,3 +387,23 @@ def test_referrers_not_found_via_docker_schema2(target):
     r = c.get_manifest(name, "d2")
     assert r.content == m
     assert r.headers["Content-Type"] == "application/vnd.docker.distribution.manifest.v2+json"
+
+
+def test_streamed_patch_with_chunked_transfer_encoding(target):
+    """How docker/containerd push: PATCH with Transfer-Encoding: chunked, then PUT."""
+    c, name = target.client, target.repo("tepatch")
+    parts = [os_random(70000), os_random(50000), os_random(1)]
+    data = b"".join(parts)
+    r = c.start_upload(name)
+    r = c.patch(c.location(r), data=iter(parts),
+                headers={"Content-Type": "application/octet-stream"})
+    assert r.status_code == 202, r.text
+    assert r.headers["Range"] == f"0-{len(data) - 1}"
+    r = c.put(c.location(r), params={"digest": oci.sha256(data)})
+    assert r.status_code == 201, r.text
+    assert c.get(f"/v2/{name}/blobs/{oci.sha256(data)}").content == data
+
+
+def os_random(n: int) -> bytes:
+    import os
+    return os.urandom(n)
