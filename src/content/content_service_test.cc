@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "metadata/migrate.h"
 #include "metadata/sqlite_database.h"
 #include "storage/fs_blob_store.h"
 
@@ -34,6 +35,8 @@ class ContentServiceTest : public ::testing::Test {
     auto db = metadata::SqliteDatabase::Open((root_ / "berth.db").string());
     ASSERT_TRUE(db.has_value()) << db.error().message;
     db_ = *std::move(db);
+    auto migrated = metadata::Migrate(*db_);
+    ASSERT_TRUE(migrated.has_value()) << migrated.error().message;
     projects_ = std::make_unique<metadata::ProjectStore>(*db_);
     artifacts_ = std::make_unique<metadata::ArtifactStore>(*db_);
     service_ = std::make_unique<ContentService>(*blobs_, *artifacts_, *projects_);

@@ -39,8 +39,9 @@ struct Descriptor {
 };
 
 struct ParsedManifest {
-  // The effective media type: the body's mediaType, else the Content-Type header;
-  // kOciManifestType for unknown types whose body has the shape of an image manifest.
+  // The effective media type: the body's mediaType, else the Content-Type header, else
+  // (neither given) kOciManifestType or kOciIndexType by the body's shape. An unknown
+  // type is kept as given when the body has the shape of an OCI manifest or index.
   std::string media_type;
   // artifactType, else config.mediaType for image manifests, else "".
   std::string artifact_type;

@@ -102,6 +102,14 @@ INSTANTIATE_TEST_SUITE_P(
                  R"({"schemaVersion":2,"config":)" + Desc("application/x.cfg", kA, 1) +
                      R"(,"layers":[]})",
                  "", std::string(kOciManifestType), "application/x.cfg", 1, 0, false},
+        GoodCase{"unknown_header_type_kept",
+                 R"({"schemaVersion":2,"config":)" + Desc("application/x.cfg", kA, 1) +
+                     R"(,"layers":[]})",
+                 "application/vnd.example.thing+json", "application/vnd.example.thing+json",
+                 "application/x.cfg", 1, 0, false},
+        GoodCase{"no_type_index_shape",
+                 R"({"schemaVersion":2,"manifests":[)" + Desc(kOciManifestType, kA, 5) + "]}", "",
+                 std::string(kOciIndexType), "", 0, 1, false},
         GoodCase{"large_size_and_null_annotations",
                  R"({"schemaVersion":2,"config":)" + Desc("application/x.cfg", kA, 1) +
                      R"(,"layers":[)" + Desc("application/x.l", kB, 9000000000000LL) +
