@@ -207,20 +207,24 @@ Result<ParsedManifest> ParseManifest(std::string_view bytes, std::string_view co
   ParsedManifest out;
   out.media_type = !body_type->empty() ? *body_type : header_given ? header_type : "";
   if (!IsManifestMediaType(out.media_type)) {
-    // An unknown or missing type: accept bodies shaped like an OCI manifest or index.
-    if (LooksLikeImageManifest(body)) {
-      if (out.media_type.empty()) out.media_type = kOciManifestType;
-    } else if (LooksLikeIndex(body)) {
-      if (out.media_type.empty()) out.media_type = kOciIndexType;
-    } else {
+    auto unsupported = [&] {
       return Invalid(
           "unsupported manifest media type \"" +
           (out.media_type.empty() ? std::string("(none)") : out.media_type.substr(0, 200)) +
           "\": set the mediaType field and Content-Type to one of " + std::string(kSupportedTypes));
+    };
+    // A body declaring an unknown mediaType is refused. A body without one, sent with an
+    // unknown Content-Type, is accepted as OCI when it has the shape of a manifest/index.
+    if (!body_type->empty()) return unsupported();
+    if (LooksLikeImageManifest(body)) {
+      out.media_type = kOciManifestType;
+    } else if (LooksLikeIndex(body)) {
+      out.media_type = kOciIndexType;
+    } else {
+      return unsupported();
     }
   }
-  const bool index = IsIndexMediaType(out.media_type) ||
-                     (!IsManifestMediaType(out.media_type) && LooksLikeIndex(body));
+  const bool index = IsIndexMediaType(out.media_type);
 
   auto artifact_type = OptionalString(body, "artifactType", "the manifest");
   if (!artifact_type) return std::unexpected(artifact_type.error());

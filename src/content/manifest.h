@@ -39,9 +39,9 @@ struct Descriptor {
 };
 
 struct ParsedManifest {
-  // The effective media type: the body's mediaType, else the Content-Type header, else
-  // (neither given) kOciManifestType or kOciIndexType by the body's shape. An unknown
-  // type is kept as given when the body has the shape of an OCI manifest or index.
+  // The effective media type: the body's mediaType, else the Content-Type header. When
+  // the body declares none and the header is unknown or generic, kOciManifestType or
+  // kOciIndexType by the body's shape (config+layers, or manifests).
   std::string media_type;
   // artifactType, else config.mediaType for image manifests, else "".
   std::string artifact_type;

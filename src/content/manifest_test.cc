@@ -102,10 +102,10 @@ INSTANTIATE_TEST_SUITE_P(
                  R"({"schemaVersion":2,"config":)" + Desc("application/x.cfg", kA, 1) +
                      R"(,"layers":[]})",
                  "", std::string(kOciManifestType), "application/x.cfg", 1, 0, false},
-        GoodCase{"unknown_header_type_kept",
+        GoodCase{"unknown_header_type_accepted_as_oci",
                  R"({"schemaVersion":2,"config":)" + Desc("application/x.cfg", kA, 1) +
                      R"(,"layers":[]})",
-                 "application/vnd.example.thing+json", "application/vnd.example.thing+json",
+                 "application/vnd.example.thing+json", std::string(kOciManifestType),
                  "application/x.cfg", 1, 0, false},
         GoodCase{"no_type_index_shape",
                  R"({"schemaVersion":2,"manifests":[)" + Desc(kOciManifestType, kA, 5) + "]}", "",
@@ -180,6 +180,12 @@ INSTANTIATE_TEST_SUITE_P(
                 "application/x.foo",
                 {"unsupported manifest media type", "application/x.foo",
                  std::string(kOciManifestType)}},
+        BadCase{"unknown_body_media_type",
+                R"({"schemaVersion":2,"mediaType":"application/x-bogus","config":)" +
+                    Desc("application/x", kA, 1) + R"(,"layers":[]})",
+                "application/x-bogus",
+                {"unsupported manifest media type", "application/x-bogus",
+                 std::string(kDockerManifestType)}},
         BadCase{"no_type_no_shape", R"({"schemaVersion":2})", "", {"(none)", "mediaType"}},
         BadCase{"missing_config",
                 R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",)"
