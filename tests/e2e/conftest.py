@@ -81,6 +81,7 @@ def fresh_berth(tmp_path):
     server.start()
     yield server
     server.stop()
+    servers.STARTED.remove(server)
 
 
 @pytest.fixture

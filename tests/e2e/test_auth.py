@@ -94,8 +94,8 @@ def test_roles_on_raw_api(berth, world):
     assert_error(guest.start_upload(world.repo), 403, "DENIED")
     assert_error(guest.put_manifest(world.repo, "v2", world.img.manifest), 403, "DENIED")
     assert_error(outsider.start_upload(world.repo), 403, "DENIED")
-    assert_error(outsider.get_manifest(world.repo, "v1"), (401, 403),
-                 ("DENIED", "UNAUTHORIZED"))
+    assert_error(outsider.get_manifest(world.repo, "v1"), (401, 403, 404),
+                 ("DENIED", "UNAUTHORIZED", "NAME_UNKNOWN"))
     # A developer pushes; the outsider may still pull the public project.
     dev.push(world.repo, oci.image([50]), "dev")
     assert outsider.get_manifest(world.public_repo, "v1").status_code == 200

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.parse
 
 from harness import oci
 from harness.client import assert_error
@@ -250,7 +251,8 @@ def _link_next(r):
         return None
     m = re.match(r'<([^>]+)>;\s*rel="?next"?', link)
     assert m, link
-    return m.group(1)
+    u = urllib.parse.urlsplit(m.group(1))  # relative or absolute: keep path and query
+    return u.path + ("?" + u.query if u.query else "")
 
 
 def test_tags_list_pagination(berth_target):
@@ -325,7 +327,9 @@ def test_oci_subject_header_and_referrers(berth_target):
     sig = oci.artifact(subject, "application/vnd.example.signature.v1",
                        payload=b"sig", payload_type="application/octet-stream",
                        config_media_type="application/vnd.example.sig.config.v1+json")
-    for art in (sbom, sig):
+    plain = oci.artifact(subject, None, payload=b"plain",
+                         config_media_type="application/vnd.example.plain.config.v1+json")
+    for art in (sbom, sig, plain):
         for d in art.blobs.values():
             c.push_blob(name, d)
         r = c.put_manifest(name, art.digest, art.manifest)
@@ -337,12 +341,14 @@ def test_oci_subject_header_and_referrers(berth_target):
     body = r.json()
     assert body["schemaVersion"] == 2 and body["mediaType"] == oci.OCI_INDEX
     got = {m["digest"]: m for m in body["manifests"]}
-    assert set(got) == {sbom.digest, sig.digest}
+    assert set(got) == {sbom.digest, sig.digest, plain.digest}
     assert got[sbom.digest]["artifactType"] == "application/vnd.example.sbom.v1"
     assert got[sbom.digest]["size"] == len(sbom.manifest)
     assert got[sbom.digest]["mediaType"] == oci.OCI_MANIFEST
-    # A custom config media type is the artifactType when none is given explicitly.
+    assert got[sbom.digest]["annotations"] == sbom.json["annotations"]
     assert got[sig.digest]["artifactType"] == "application/vnd.example.signature.v1"
+    # Without artifactType, the config media type stands in for it.
+    assert got[plain.digest]["artifactType"] == "application/vnd.example.plain.config.v1+json"
     r = c.get(f"/v2/{name}/referrers/{subject.digest}",
               params={"artifactType": "application/vnd.example.sbom.v1"})
     assert r.status_code == 200
@@ -368,7 +374,7 @@ def test_referrer_pushed_before_its_subject(berth_target):
     assert [m["digest"] for m in r.json()["manifests"]] == [art.digest]
 
 
-def test_referrers_not_found_via_docker_schema2(target):
+def test_docker_schema2_manifest_round_trip(target):
     """A Docker schema 2 manifest round-trips with its own media type."""
     c, name = target.client, target.repo("docker2")
     img = oci.image([700])

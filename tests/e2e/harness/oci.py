@@ -187,12 +187,13 @@ def index(children: list[Content], annotations: dict | None = None) -> Content:
     return Content(canonical(m), OCI_INDEX, {}, children=list(children))
 
 
-def artifact(subject: Content | dict | None, artifact_type: str,
+def artifact(subject: Content | dict | None, artifact_type: str | None,
              payload: bytes = b'{"sbom":"e2e"}', payload_type: str = "application/json",
              config_media_type: str | None = None, annotations: dict | None = None
              ) -> Content:
     """An OCI artifact manifest: `artifactType`, either the empty config or a config of
-    `config_media_type`, one payload layer, and a `subject` (a referrer)."""
+    `config_media_type`, one payload layer, and a `subject` (a referrer). With no
+    `artifact_type` the manifest has no `artifactType` field."""
     blobs = {}
     if config_media_type:
         config = canonical({"kind": artifact_type})
@@ -202,8 +203,11 @@ def artifact(subject: Content | dict | None, artifact_type: str,
         config_desc = descriptor(OCI_EMPTY, config)
     blobs[sha256(config)] = config
     blobs[sha256(payload)] = payload
-    m = {"schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": artifact_type,
-         "config": config_desc, "layers": [descriptor(payload_type, payload)]}
+    m = {"schemaVersion": 2, "mediaType": OCI_MANIFEST}
+    if artifact_type:
+        m["artifactType"] = artifact_type
+    m["config"] = config_desc
+    m["layers"] = [descriptor(payload_type, payload)]
     if subject is not None:
         subj = subject.descriptor() if isinstance(subject, Content) else subject
         m["subject"] = {k: subj[k] for k in ("mediaType", "digest", "size")}
