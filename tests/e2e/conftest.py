@@ -8,6 +8,8 @@ every server's log is attached to its report.
 """
 from __future__ import annotations
 
+import os
+import signal
 import sys
 import uuid
 from pathlib import Path
@@ -36,6 +38,24 @@ def pytest_runtest_makereport(item, call):
             state = "running" if server.alive() else f"exited {server.proc.returncode}"
             rep.sections.append((f"{server.name} log ({server.host}, {state})",
                                  server.log_tail()))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """Bounds every test's run time (E2E_TEST_TIMEOUT seconds, default 240) without a
+    plugin: SIGALRM interrupts whatever the test is blocked on."""
+    limit = int(os.environ.get("E2E_TEST_TIMEOUT", "240"))
+
+    def on_alarm(signum, frame):
+        raise TimeoutError(f"test exceeded {limit}s (E2E_TEST_TIMEOUT)")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(limit)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 class Target:
@@ -162,3 +182,11 @@ def layouts(tmp_path_factory):
     art_layout.add(sbom, "sbom")
     return {"root": root, "multi": (multi, multi_img), "index": (idx_layout, idx),
             "artifact": (art_layout, subject, sbom)}
+
+
+@pytest.fixture(scope="session")
+def big_layout(tmp_path_factory):
+    """A single-layer image of 160 MiB, streamed to disk once per session."""
+    layout = oci.Layout(tmp_path_factory.mktemp("big-layout"))
+    img = layout.add_big_image("big", [160 << 20])
+    return layout, img

@@ -413,3 +413,26 @@ def test_streamed_patch_with_chunked_transfer_encoding(target):
 def os_random(n: int) -> bytes:
     import os
     return os.urandom(n)
+
+
+def test_concurrent_pushes_of_the_same_content(berth_target):
+    """Eight clients push the same blobs and manifest under different tags at once.
+    (The CNCF registry 2.8 fails this now and then: a manifest PUT sees a blob another
+    client is still linking as unknown.)"""
+    target = berth_target
+    from concurrent.futures import ThreadPoolExecutor
+    from harness.client import Registry
+
+    name = target.repo("race")
+    img = oci.image([1 << 20, 4096])
+
+    def one(i):
+        c = Registry(target.server.url, target.auth, mode="basic" if target.auth else "none")
+        return c.push(name, img, f"t{i}")
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(one, range(8))) == [img.digest] * 8
+    c = target.client
+    assert sorted(c.tags(name).json()["tags"]) == sorted(f"t{i}" for i in range(8))
+    for d, data in img.blobs.items():
+        assert c.get(f"/v2/{name}/blobs/{d}").content == data

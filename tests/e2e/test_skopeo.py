@@ -142,3 +142,15 @@ def test_copy_between_berth_and_cncf(direction, berth, cncf, layouts, tmp_path):
     ok(skopeo_copy(docker_ref(dst, name, "v1"), f"oci:{out.path}:v1",
                    src_auth=auth[id(dst)]))
     assert_same_layouts(layout, out, "v1")
+
+
+def test_big_image_round_trip(berth, big_layout, tmp_path):
+    layout, img = big_layout
+    name = f"library/skopeo-big-{tmp_path.name[-8:].lower()}"
+    ok(skopeo_copy(f"oci:{layout.path}:big", docker_ref(berth, name, "big"),
+                   dst_auth=berth.admin))
+    assert inspect_digest(berth, name, "big", berth.admin) == (img.digest, img.manifest)
+    out = oci.Layout(tmp_path / "back")
+    ok(skopeo_copy(docker_ref(berth, name, "big"), f"oci:{out.path}:big",
+                   src_auth=berth.admin))
+    assert_same_layouts(layout, out, "big")

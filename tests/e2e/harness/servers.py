@@ -30,10 +30,15 @@ def free_port() -> int:
 
 
 def berth_binary() -> Path:
-    path = Path(os.environ.get("BERTH_BIN", REPO_ROOT / "build" / "berth"))
-    if not path.is_file() or not os.access(path, os.X_OK):
-        raise RuntimeError(f"berth binary not found at {path}: build it or set BERTH_BIN")
-    return path
+    """BERTH_BIN when set; otherwise build/berth (or build/src/berth/berth)."""
+    if "BERTH_BIN" in os.environ:
+        candidates = [Path(os.environ["BERTH_BIN"])]
+    else:
+        candidates = [REPO_ROOT / "build" / "berth", REPO_ROOT / "build" / "src" / "berth" / "berth"]
+    for path in candidates:
+        if path.is_file() and os.access(path, os.X_OK):
+            return path
+    raise RuntimeError(f"berth binary not found at {candidates[0]}: build it or set BERTH_BIN")
 
 
 class Server:
