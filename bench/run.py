@@ -70,7 +70,7 @@ class Side:
     def auth_header(self, repo: str | None) -> str | None:
         """The Authorization header value for requests on `repo` (None: anonymous)."""
         if isinstance(self.server, servers.Berth):
-            if self.auth_mode == "basic" or repo is None:
+            if self.auth_mode == "basic":
                 user, pw = self.server.admin
                 return "Basic " + base64.b64encode(f"{user}:{pw}".encode()).decode()
             if repo not in self.tokens:
@@ -86,10 +86,14 @@ class Side:
         return ["-H", f"Authorization: {h}"] if h else []
 
 
-def fetch_token(server: servers.Berth, repo: str) -> str:
+def fetch_token(server: servers.Berth, repo: str | None) -> str:
+    """A token for `repo` (pull, push), or with no scope at all (for /v2/) when None."""
     import requests
-    r = requests.get(server.url + "/service/token", auth=server.admin, timeout=30, params={
-        "service": "berth", "scope": f"repository:{repo}:pull,push"})
+    params = {"service": "berth"}
+    if repo is not None:
+        params["scope"] = f"repository:{repo}:pull,push"
+    r = requests.get(server.url + "/service/token", auth=server.admin, timeout=30,
+                     params=params)
     r.raise_for_status()
     return r.json()["token"]
 
