@@ -224,7 +224,6 @@ Result<PutManifestResult> ContentService::PutManifest(const Repository& repo, co
 
   const auto size = static_cast<int64_t>(bytes.size());
   BERTH_TRY(blobs_.Put(*digest, bytes));
-  BERTH_TRY(artifacts_.LinkBlob(repo.id, digest->str(), size));
 
   Artifact artifact;
   artifact.repository_id = repo.id;
@@ -244,6 +243,8 @@ Result<PutManifestResult> ContentService::PutManifest(const Repository& repo, co
   }
   auto stored = artifacts_.PutManifest(artifact, references, ref.is_digest ? "" : ref.text);
   if (!stored) return Fail(stored.error());
+  // Linked after the artifact row so a failed push leaves no readable manifest blob.
+  BERTH_TRY(artifacts_.LinkBlob(repo.id, digest->str(), size));
 
   return PutManifestResult{*std::move(digest), std::move(parsed->media_type),
                            std::move(artifact.subject)};

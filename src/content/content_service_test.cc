@@ -394,6 +394,21 @@ TEST_F(ContentServiceTest, TagAndCatalogPaging) {
   EXPECT_EQ(all->names, (std::vector<std::string>{"library/app", "library/zeta"}));
 }
 
+TEST_F(ContentServiceTest, ForeignLayersNeedNotBePresent) {
+  Digest c = PushBlob(repo_, "cfg");
+  auto foreign = *Digest::Parse(Sha256Digest("windows base layer"));
+  std::string bytes =
+      R"({"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json",)"
+      R"("config":)" +
+      Desc("application/vnd.docker.container.image.v1+json", c, 3) +
+      R"(,"layers":[{"mediaType":"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",)"
+      R"("digest":")" +
+      foreign.str() + R"(","size":123,"urls":["https://example.com/layer"]}]})";
+  auto put = service_->PutManifest(repo_, Tag("win"), bytes, kDockerManifestType);
+  ASSERT_TRUE(put.has_value()) << put.error().message;
+  EXPECT_EQ(service_->GetManifest(repo_, Tag("win"))->media_type, kDockerManifestType);
+}
+
 TEST_F(ContentServiceTest, SchemaOneIsRefused) {
   auto put =
       service_->PutManifest(repo_, Tag("old"), R"({"schemaVersion":1})", kDockerSchema1SignedType);
