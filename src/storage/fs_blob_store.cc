@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -126,6 +127,25 @@ Error UploadUnknown(std::string_view id) {
 bool Exists(const fs::path& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0;
+}
+
+// Takes the session lock on an open upload data file: one writer per session, across
+// threads and processes. Fails when another writer holds it, or when the session ended
+// (committed or cancelled) between open and lock.
+Status LockSession(int fd, const fs::path& data, std::string_view id) {
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) {
+      return Fail(ErrorCode::kBlobUploadInvalid,
+                  "upload " + std::string(id) + " is in use by another request");
+    }
+    return Fail(IoError("flock"));
+  }
+  struct stat open_st, path_st;
+  if (::fstat(fd, &open_st) != 0 || ::stat(data.c_str(), &path_st) != 0 ||
+      open_st.st_ino != path_st.st_ino || open_st.st_dev != path_st.st_dev) {
+    return Fail(UploadUnknown(id));
+  }
+  return Ok();
 }
 
 // Renames `from` to the blob file of `digest`, creating its shard directory, and makes
@@ -329,6 +349,7 @@ Result<std::unique_ptr<BlobWriter>> FsBlobStore::CreateUpload() {
       ::rmdir(dir.c_str());
       return Fail(fd.error());
     }
+    BERTH_TRY(LockSession(fd->get(), paths_.UploadData(id), id));
     return std::make_unique<FsBlobWriter>(paths_, std::move(id), std::move(*fd), 0, Sha256());
   }
   return Fail(ErrorCode::kInternal, "storage: could not allocate an upload id");
@@ -342,6 +363,7 @@ Result<std::unique_ptr<BlobWriter>> FsBlobStore::ResumeUpload(std::string_view i
     if (IsMissing(err)) return Fail(UploadUnknown(id));
     return Fail(fd.error());
   }
+  BERTH_TRY(LockSession(fd->get(), paths_.UploadData(id), id));
   Sha256 hash;
   int64_t size = 0;
   std::string buf(kRehashChunk, '\0');

@@ -7,7 +7,11 @@
 // and can be resumed by id from any FsBlobStore over the same root.
 //
 // Thread safety: all methods may be called concurrently, also from several processes
-// sharing the root. A writer or reader is used by one thread at a time.
+// sharing the root. A writer or reader is used by one thread at a time. A session has
+// at most one live writer: CreateUpload/ResumeUpload take an exclusive flock(2) on its
+// data file, released when the writer is destroyed; ResumeUpload of a session whose
+// writer is still alive fails with BLOB_UPLOAD_INVALID ("in use") instead of letting two
+// writers interleave bytes behind each other's hash.
 #pragma once
 
 #include <filesystem>

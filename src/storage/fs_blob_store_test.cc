@@ -91,6 +91,19 @@ TEST(FsBlobStore, StrayFilesAreInvisibleAndPurged) {
   EXPECT_TRUE(fs::is_empty(dir.path() / "uploads"));
 }
 
+TEST(FsBlobStore, OneLiveWriterPerSession) {
+  TempDir dir;
+  FsBlobStore store(dir.path());
+  auto w = store.CreateUpload();
+  ASSERT_TRUE(w);
+  std::string id = (*w)->id();
+  auto second = store.ResumeUpload(id);
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code, ErrorCode::kBlobUploadInvalid);
+  w->reset();  // releases the session
+  EXPECT_TRUE(store.ResumeUpload(id));
+}
+
 TEST(FsBlobStore, RecreatesMissingDirectories) {
   TempDir dir;
   FsBlobStore store(dir.path() / "nested");
