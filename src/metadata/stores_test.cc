@@ -407,5 +407,21 @@ TEST_F(StoresTest, Uploads) {
   EXPECT_EQ(*uploads.Get("abc"), std::nullopt);
 }
 
+// The manifest-pull path (repository, tag, blob link lookups); prints requests/s.
+TEST_F(StoresTest, HotPathThroughput) {
+  int64_t repo = NewRepo(NewProject("p"), "p/app");
+  Put(repo, D('a'), "latest");
+  ASSERT_TRUE(artifacts().LinkBlob(repo, D('l'), 5));
+  constexpr int kIterations = 5000;
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < kIterations; ++i) {
+    ASSERT_TRUE(artifacts().GetRepository("p/app")->has_value());
+    ASSERT_TRUE(artifacts().GetArtifactByTag(repo, "latest")->has_value());
+    ASSERT_TRUE(artifacts().LinkedBlobSize(repo, D('l'))->has_value());
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("hot path: %.0f lookups of 3-4 queries per second\n", kIterations / secs);
+}
+
 }  // namespace
 }  // namespace berth::metadata
