@@ -1,0 +1,75 @@
+// The OCI Distribution API (/v2), per the distribution spec 1.1: blobs, uploads
+// (monolithic, chunked, resumable, cross-repository mount), manifests, tags, catalog and
+// referrers. Handlers are thin: parse the route, authorize, call ContentService or the
+// upload sessions, map the result; errors leave in the spec's envelope.
+//
+// Thread safety: Handle may run concurrently on every io thread.
+#pragma once
+
+#include <memory>
+
+#include "auth/auth_service.h"
+#include "content/content_service.h"
+#include "http/message.h"
+#include "metadata/stores.h"
+#include "registry/route.h"
+#include "registry/upload_sessions.h"
+#include "storage/blob_store.h"
+
+namespace berth::registry {
+
+class RegistryService {
+ public:
+  RegistryService(auth::AuthService& auth, content::ContentService& content,
+                  storage::BlobStore& blobs, metadata::UploadStore& uploads,
+                  metadata::ArtifactStore& artifacts)
+      : auth_(auth), content_(content), blobs_(blobs), artifacts_(artifacts),
+        sessions_(blobs, uploads) {}
+
+  // Serves every request under /v2.
+  http::Task<http::Response> Handle(http::Request& request);
+
+ private:
+  // Authenticates and authorizes; the error response (401 with a challenge, 403, 404)
+  // when the request may not go on.
+  std::optional<http::Response> Guard(const http::Request& request, const Route& route,
+                                      auth::Action action, auth::Identity& who);
+  http::Response Deny(const http::Request& request, const Error& error,
+                      std::string_view scope);
+
+  http::Task<http::Response> Base(http::Request& request);
+  http::Task<http::Response> Catalog(http::Request& request);
+  http::Task<http::Response> Tags(http::Request& request, const metadata::Repository& repo);
+  http::Task<http::Response> Referrers(http::Request& request, const metadata::Repository& repo,
+                                       const Route& route);
+  // blobs.cc
+  http::Task<http::Response> GetBlob(http::Request& request, const metadata::Repository& repo,
+                                     const Route& route);
+  http::Task<http::Response> DeleteBlob(const metadata::Repository& repo, const Route& route);
+  // uploads.cc
+  http::Task<http::Response> StartUpload(http::Request& request, const metadata::Repository& repo,
+                                         const auth::Identity& who);
+  http::Task<http::Response> Upload(http::Request& request, const metadata::Repository& repo,
+                                    const Route& route);
+  // Streams the request body into `writer`, checking Content-Range when given.
+  http::Task<Status> ReceiveChunk(http::Request& request, storage::BlobWriter& writer);
+  http::Task<http::Response> FinishUpload(http::Request& request,
+                                          const metadata::Repository& repo,
+                                          std::unique_ptr<storage::BlobWriter> writer,
+                                          std::string_view digest_text);
+  // manifests.cc
+  http::Task<http::Response> Manifest(http::Request& request, const metadata::Repository& repo,
+                                      const Route& route);
+
+  auth::AuthService& auth_;
+  content::ContentService& content_;
+  storage::BlobStore& blobs_;
+  metadata::ArtifactStore& artifacts_;
+  UploadSessions sessions_;
+};
+
+// Shared by the handler files.
+http::Response RegistryError(const Error& error);
+std::string UploadLocation(std::string_view name, std::string_view id);
+
+}  // namespace berth::registry

@@ -1,0 +1,183 @@
+// Blob uploads: POST (session, monolithic with ?digest=, cross-repository mount), PATCH
+// chunks, GET status, PUT to finish, DELETE to cancel.
+#include <charconv>
+#include <vector>
+
+#include "common/names.h"
+#include "registry/registry_service.h"
+
+namespace berth::registry {
+namespace {
+
+constexpr size_t kChunkBuffer = 1 << 20;
+
+std::string RangeHeader(int64_t size) {
+  return "0-" + std::to_string(size > 0 ? size - 1 : 0);
+}
+
+http::Response SessionResponse(int status, std::string_view name, const storage::BlobWriter& w) {
+  auto resp = http::EmptyResponse(status);
+  resp.headers.Set("Location", UploadLocation(name, w.id()));
+  resp.headers.Set("Range", RangeHeader(w.size()));
+  resp.headers.Set("Docker-Upload-UUID", w.id());
+  return resp;
+}
+
+// Parses Content-Range "<start>-<end>" (also accepts a "bytes " prefix and "/total").
+std::optional<std::pair<int64_t, int64_t>> ParseContentRange(std::string_view v) {
+  if (v.starts_with("bytes ")) v.remove_prefix(6);
+  if (auto slash = v.find('/'); slash != std::string_view::npos) v = v.substr(0, slash);
+  auto dash = v.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  int64_t a = 0, b = 0;
+  auto sa = v.substr(0, dash), sb = v.substr(dash + 1);
+  auto ra = std::from_chars(sa.data(), sa.data() + sa.size(), a);
+  auto rb = std::from_chars(sb.data(), sb.data() + sb.size(), b);
+  if (ra.ec != std::errc() || rb.ec != std::errc() || ra.ptr != sa.data() + sa.size() ||
+      rb.ptr != sb.data() + sb.size() || a < 0 || b < a) {
+    return std::nullopt;
+  }
+  return std::pair{a, b};
+}
+
+}  // namespace
+
+http::Task<Status> RegistryService::ReceiveChunk(http::Request& request,
+                                                 storage::BlobWriter& writer) {
+  auto declared = request.body->declared_length();
+  if (auto header = request.headers.Get("Content-Range")) {
+    auto range = ParseContentRange(*header);
+    if (!range || range->first != writer.size() ||
+        (declared && static_cast<int64_t>(*declared) != range->second - range->first + 1)) {
+      co_return Fail(ErrorCode::kRangeInvalid,
+                     "Content-Range \"" + std::string(header->substr(0, 60)) +
+                         "\" does not continue the upload, which holds " +
+                         std::to_string(writer.size()) + " bytes: send the chunk starting at " +
+                         "byte " + std::to_string(writer.size()));
+    }
+  }
+  std::vector<char> buffer(kChunkBuffer);
+  while (true) {
+    size_t filled = 0;
+    bool ended = false;
+    while (filled < buffer.size()) {
+      auto n = co_await request.body->ReadSome(
+          std::span<char>(buffer.data() + filled, buffer.size() - filled));
+      if (!n) {
+        // Keep what arrived so the client can resume from there.
+        if (filled > 0) (void)writer.Write(std::span<const char>(buffer.data(), filled));
+        co_return std::unexpected(n.error());
+      }
+      if (*n == 0) {
+        ended = true;
+        break;
+      }
+      filled += *n;
+    }
+    if (filled > 0) {
+      if (auto ok = writer.Write(std::span<const char>(buffer.data(), filled)); !ok) co_return ok;
+    }
+    if (ended) co_return Ok();
+  }
+}
+
+http::Task<http::Response> RegistryService::FinishUpload(
+    http::Request& request, const metadata::Repository& repo,
+    std::unique_ptr<storage::BlobWriter> writer, std::string_view digest_text) {
+  auto digest = Digest::Parse(digest_text);
+  if (!digest) {
+    sessions_.Return(std::move(writer));
+    co_return RegistryError(digest.error());
+  }
+  int64_t size = writer->size();
+  std::string id = writer->id();
+  if (auto ok = writer->Commit(*digest); !ok) {
+    sessions_.Return(std::move(writer));
+    co_return RegistryError(ok.error());
+  }
+  writer.reset();
+  sessions_.Finish(id);
+  if (auto ok = content_.LinkBlob(repo, *digest, size); !ok) co_return RegistryError(ok.error());
+  auto resp = http::EmptyResponse(201);
+  resp.headers.Set("Location", "/v2/" + repo.name + "/blobs/" + digest->str());
+  resp.headers.Set("Docker-Content-Digest", digest->str());
+  co_return resp;
+}
+
+http::Task<http::Response> RegistryService::StartUpload(http::Request& request,
+                                                        const metadata::Repository& repo,
+                                                        const auth::Identity& who) {
+  if (auto mount = request.Query("mount")) {
+    auto digest = Digest::Parse(*mount);
+    if (!digest) co_return RegistryError(digest.error());
+    std::string from(request.Query("from").value_or(""));
+    // Mounting needs pull access to the source; without it the client simply uploads.
+    bool readable = !from.empty() && ValidateRepositoryName(from) &&
+                    auth_.Authorize(who, from, auth::Action::kPull).has_value();
+    if (readable) {
+      auto mounted = content_.MountBlob(repo, *digest, from);
+      if (mounted && *mounted) {
+        auto resp = http::EmptyResponse(201);
+        resp.headers.Set("Location", "/v2/" + repo.name + "/blobs/" + digest->str());
+        resp.headers.Set("Docker-Content-Digest", digest->str());
+        co_return resp;
+      }
+    }
+  }
+  auto writer = sessions_.Create(repo.name);
+  if (!writer) co_return RegistryError(writer.error());
+  if (auto digest = request.Query("digest")) {
+    if (auto ok = co_await ReceiveChunk(request, **writer); !ok) {
+      sessions_.Return(std::move(*writer));
+      co_return RegistryError(ok.error());
+    }
+    co_return co_await FinishUpload(request, repo, std::move(*writer), *digest);
+  }
+  auto resp = SessionResponse(202, repo.name, **writer);
+  sessions_.Return(std::move(*writer));
+  co_return resp;
+}
+
+http::Task<http::Response> RegistryService::Upload(http::Request& request,
+                                                   const metadata::Repository& repo,
+                                                   const Route& route) {
+  auto writer = sessions_.CheckOut(repo.name, route.arg);
+  if (!writer) co_return RegistryError(writer.error());
+  if (request.method == "GET") {
+    auto resp = SessionResponse(204, repo.name, **writer);
+    sessions_.Return(std::move(*writer));
+    co_return resp;
+  }
+  if (request.method == "DELETE") {
+    std::string id = (*writer)->id();
+    auto ok = (*writer)->Cancel();
+    writer->reset();
+    sessions_.Finish(id);
+    if (!ok) co_return RegistryError(ok.error());
+    co_return http::EmptyResponse(204);
+  }
+  auto received = co_await ReceiveChunk(request, **writer);
+  if (!received) {
+    auto resp = RegistryError(received.error());
+    if (received.error().code == ErrorCode::kRangeInvalid) {
+      resp.headers.Set("Location", UploadLocation(repo.name, (*writer)->id()));
+      resp.headers.Set("Range", RangeHeader((*writer)->size()));
+    }
+    sessions_.Return(std::move(*writer));
+    co_return resp;
+  }
+  if (request.method == "PATCH") {
+    auto resp = SessionResponse(202, repo.name, **writer);
+    sessions_.Return(std::move(*writer));
+    co_return resp;
+  }
+  auto digest = request.Query("digest");
+  if (!digest) {
+    sessions_.Return(std::move(*writer));
+    co_return RegistryError(MakeError(ErrorCode::kDigestInvalid,
+                                      "PUT to finish an upload needs ?digest=<algorithm:hex>"));
+  }
+  co_return co_await FinishUpload(request, repo, std::move(*writer), *digest);
+}
+
+}  // namespace berth::registry
