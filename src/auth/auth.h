@@ -32,6 +32,8 @@ struct Identity {
 };
 
 enum class Action { kPull, kPush, kDelete };
+// The scope action word: "pull", "push", "delete".
+std::string_view ActionName(Action action);
 
 // One requested scope, e.g. "repository:library/nginx:pull,push".
 struct Scope {
@@ -39,7 +41,12 @@ struct Scope {
   std::string name;
   std::set<std::string> actions;
 };
-// Parses a scope string; BAD_REQUEST-free: malformed scopes are skipped by callers.
+// Parses a scope string "type[(class)]:name:action[,action...]". The name may contain
+// ':' (a registry host with a port), so the type ends at the first ':' and the actions
+// start after the last one. Returns std::nullopt when malformed (missing parts, empty
+// type, name or action list); callers skip malformed scopes.
 std::optional<Scope> ParseScope(std::string_view text);
+// The wire form "type:name:a,b" (actions in set order).
+std::string FormatScope(const Scope& scope);
 
 }  // namespace berth::auth
