@@ -22,7 +22,7 @@ namespace berth::auth {
 struct Identity {
   int64_t user_id = 0;  // 0 = anonymous
   std::string username;
-  bool sysadmin = false;
+  bool sysadmin = false;  // always false for token identities
   // For Bearer tokens: the access the token grants ("repository:NAME:pull,push" entries
   // resolved into (name, actions)); empty for Basic auth, where access is decided live.
   bool from_token = false;

@@ -157,7 +157,7 @@ Result<Identity> AuthService::CheckBearer(std::string_view token) {
     }
     identity.user_id = (*user)->id;
     identity.username = (*user)->username;
-    identity.sysadmin = (*user)->sysadmin;
+    // sysadmin stays false: a token carries only its grant, never the user's full rights.
   }
   for (auto& scope : claims->access) {
     std::string name = scope.type == "repository" ? scope.name : scope.type + ":" + scope.name;

@@ -53,7 +53,8 @@ class AuthService {
   Result<std::optional<std::string>> BootstrapAdmin(std::optional<std::string> env_password);
 
   // Resolves the Authorization header: none → anonymous; Basic → argon2id check (cached
-  // for 60 s); Bearer → JWT verification, Identity::token_access filled from the token.
+  // for 60 s); Bearer → JWT verification, Identity::token_access filled from the token
+  // (user_id and username set, sysadmin false: a token grants only what it lists).
   // UNAUTHORIZED with a clear message for wrong or malformed credentials.
   Result<Identity> Authenticate(const http::Request& request);
 

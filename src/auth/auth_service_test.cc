@@ -366,6 +366,19 @@ TEST_F(AuthServiceTest, TokenPostPasswordGrant) {
   }
 }
 
+TEST_F(AuthServiceTest, AdminTokenCarriesOnlyItsGrant) {
+  json body = GetToken(Basic("admin", "Harbor12345"), {"repository:priv/app:pull"});
+  http::Request r = MakeRequest("GET", "Bearer " + body["token"].get<std::string>());
+  auto who = service_->Authenticate(r);
+  ASSERT_TRUE(who) << who.error().message;
+  EXPECT_EQ(who->user_id, admin_id_);
+  EXPECT_FALSE(who->sysadmin);
+  EXPECT_TRUE(service_->Authorize(*who, "priv/app", Action::kPull));
+  EXPECT_EQ(service_->Authorize(*who, "priv/app", Action::kDelete).error().code,
+            ErrorCode::kUnauthorized);
+  EXPECT_EQ(service_->AuthorizeCatalog(*who).error().code, ErrorCode::kUnauthorized);
+}
+
 TEST_F(AuthServiceTest, IssuedTokenAuthorizesOnlyItsGrant) {
   json body = GetToken(Basic("maint", "maint-pw"), {"repository:priv/app:pull,delete"});
   http::Request r = MakeRequest("GET", "Bearer " + body["token"].get<std::string>());

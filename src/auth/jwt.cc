@@ -107,7 +107,10 @@ Result<TokenClaims> DecodeJwt(const SigningKey& key, std::string_view token,
   json header = json::parse(*header_text, nullptr, false);
   json body = json::parse(*body_text, nullptr, false);
   if (!header.is_object() || !body.is_object()) return Unauthorized("malformed bearer token");
-  if (header.value("alg", "") != "RS256") return Unauthorized("unsupported token algorithm");
+  auto alg = header.find("alg");
+  if (alg == header.end() || !alg->is_string() || *alg != "RS256") {
+    return Unauthorized("unsupported token algorithm");
+  }
   if (!key.Verify(token.substr(0, dot2), *signature)) {
     return Unauthorized("invalid token signature");
   }

@@ -98,6 +98,12 @@ TEST_F(JwtTest, RejectionTable) {
   size_t w1 = wider_token->find('.'), w2 = wider_token->rfind('.');
   std::string swapped_payload =
       token->substr(0, d1) + wider_token->substr(w1, w2 - w1) + token->substr(d2);
+  auto with_header = [&](const nlohmann::json& header) {
+    return Base64UrlEncode(header.dump()) + token->substr(d1);
+  };
+  std::string alg_none = with_header({{"alg", "none"}, {"typ", "JWT"}});
+  std::string alg_number = with_header({{"alg", 7}});
+  std::string alg_hs256 = with_header({{"alg", "HS256"}});
   auto foreign = EncodeJwt(*other_, Claims(kNow));
   ASSERT_TRUE(foreign);
 
@@ -116,6 +122,9 @@ TEST_F(JwtTest, RejectionTable) {
       {"not yet valid", *token, "berth", "berth-token-issuer", kNow - 3600, "not valid yet"},
       {"wrong audience", *token, "registry.example", "berth-token-issuer", kNow, "audience"},
       {"wrong issuer", *token, "berth", "someone-else", kNow, "issuer"},
+      {"alg none", alg_none, "berth", "berth-token-issuer", kNow, "algorithm"},
+      {"alg number", alg_number, "berth", "berth-token-issuer", kNow, "algorithm"},
+      {"alg HS256", alg_hs256, "berth", "berth-token-issuer", kNow, "algorithm"},
       {"garbage", "not-a-jwt", "berth", "berth-token-issuer", kNow, "malformed"},
       {"four parts", *token + ".x", "berth", "berth-token-issuer", kNow, "malformed"},
       {"empty", "", "berth", "berth-token-issuer", kNow, "malformed"},
