@@ -1,0 +1,226 @@
+#include "api/api_service.h"
+
+#include <fmt/format.h>
+#include <strings.h>
+
+#include "api/json_io.h"
+
+namespace berth::api {
+namespace {
+
+constexpr std::string_view kPrefix = "/api/v2.0";
+
+// The Harbor view of errors raised by the registry-side services.
+Error HarborError(Error error) {
+  switch (error.code) {
+    case ErrorCode::kDenied:
+      error.code = ErrorCode::kForbidden;
+      break;
+    case ErrorCode::kNameUnknown:
+    case ErrorCode::kManifestUnknown:
+    case ErrorCode::kBlobUnknown:
+      error.code = ErrorCode::kNotFound;
+      break;
+    case ErrorCode::kNameInvalid:
+    case ErrorCode::kDigestInvalid:
+    case ErrorCode::kManifestInvalid:
+      error.code = ErrorCode::kBadRequest;
+      break;
+    default:
+      break;
+  }
+  return error;
+}
+
+bool HeaderIsTrue(const http::Request& request, std::string_view name) {
+  auto value = request.headers.Get(name);
+  return value && value->size() == 4 && strncasecmp(value->data(), "true", 4) == 0;
+}
+
+}  // namespace
+
+ApiService::ApiService(auth::AuthService& auth, metadata::ProjectStore& projects,
+                       metadata::ArtifactStore& artifacts, metadata::UserStore& users,
+                       content::ContentService& content, ApiOptions options)
+    : auth_(auth),
+      projects_(projects),
+      artifacts_(artifacts),
+      users_(users),
+      content_(content),
+      options_(std::move(options)) {
+  auto& r = routes_;
+  r.Add("GET", "ping", &ApiService::Ping);
+  r.Add("GET", "systeminfo", &ApiService::SystemInfo);
+  r.Add("GET", "health", &ApiService::Health);
+
+  r.Add("GET", "projects", &ApiService::ListProjects);
+  r.Add("HEAD", "projects", &ApiService::HeadProject);
+  r.Add("POST", "projects", &ApiService::CreateProject);
+  r.Add("GET", "projects/{project_name_or_id}", &ApiService::GetProject);
+  r.Add("PUT", "projects/{project_name_or_id}", &ApiService::UpdateProject);
+  r.Add("DELETE", "projects/{project_name_or_id}", &ApiService::DeleteProject);
+  r.Add("GET", "projects/{project_name_or_id}/members", &ApiService::ListMembers);
+  r.Add("POST", "projects/{project_name_or_id}/members", &ApiService::CreateMember);
+  r.Add("GET", "projects/{project_name_or_id}/members/{mid}", &ApiService::GetMember);
+  r.Add("PUT", "projects/{project_name_or_id}/members/{mid}", &ApiService::UpdateMember);
+  r.Add("DELETE", "projects/{project_name_or_id}/members/{mid}", &ApiService::DeleteMember);
+
+  r.Add("GET", "repositories", &ApiService::ListAllRepositories);
+  r.Add("GET", "projects/{project_name}/repositories", &ApiService::ListRepositories);
+  r.Add("GET", "projects/{project_name}/repositories/{repository_name}",
+        &ApiService::GetRepository);
+  r.Add("DELETE", "projects/{project_name}/repositories/{repository_name}",
+        &ApiService::DeleteRepository);
+
+  constexpr std::string_view kArtifacts =
+      "projects/{project_name}/repositories/{repository_name}/artifacts";
+  r.Add("GET", std::string(kArtifacts), &ApiService::ListArtifacts);
+  r.Add("GET", fmt::format("{}/{{reference}}", kArtifacts), &ApiService::GetArtifact);
+  r.Add("DELETE", fmt::format("{}/{{reference}}", kArtifacts), &ApiService::DeleteArtifact);
+  r.Add("GET", fmt::format("{}/{{reference}}/tags", kArtifacts), &ApiService::ListArtifactTags);
+  r.Add("DELETE", fmt::format("{}/{{reference}}/tags/{{tag_name}}", kArtifacts),
+        &ApiService::DeleteArtifactTag);
+
+  r.Add("GET", "users/current", &ApiService::CurrentUser);
+  r.Add("GET", "users", &ApiService::ListUsers);
+  r.Add("POST", "users", &ApiService::CreateUser);
+  r.Add("GET", "users/{user_id}", &ApiService::GetUser);
+  r.Add("DELETE", "users/{user_id}", &ApiService::DeleteUser);
+}
+
+const std::string& ApiService::Call::Param(std::string_view name) const {
+  static const std::string kEmpty;
+  auto it = params.find(name);
+  return it == params.end() ? kEmpty : it->second;
+}
+
+http::Task<http::Response> ApiService::Handle(http::Request& request) {
+  std::string_view raw =
+      request.target.empty() ? std::string_view(request.path) : std::string_view(request.target);
+  raw = raw.substr(0, raw.find('?'));
+  if (raw.starts_with(kPrefix)) raw.remove_prefix(kPrefix.size());
+  std::string path = std::string(kPrefix) + (raw.starts_with('/') ? "" : "/") + std::string(raw);
+
+  http::Response response;
+  bool head_as_get = false;
+  auto match = routes_.Find(request.method, SplitPath(raw));
+  if (!match) {
+    response = ToErrorResponse(match.error());
+  } else if (auto identity = auth_.Authenticate(request); !identity) {
+    response = ToErrorResponse(HarborError(identity.error()));
+  } else {
+    head_as_get = match->head_as_get;
+    Call call{request, std::move(match->params), std::move(*identity), {}, path};
+    bool has_body =
+        request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
+    std::optional<Error> body_error;
+    if (has_body && request.body != nullptr) {
+      auto body = co_await http::ReadAll(
+          *request.body, options_.max_body_bytes,
+          MakeError(ErrorCode::kBadRequest,
+                    fmt::format("the request body exceeds {} bytes", options_.max_body_bytes)));
+      if (body) {
+        call.body = std::move(*body);
+      } else {
+        body_error = body.error();
+      }
+    }
+    if (body_error) {
+      response = ToErrorResponse(*body_error);
+    } else {
+      auto result = Dispatch(call, *match->handler);
+      response = result ? std::move(*result) : ToErrorResponse(HarborError(result.error()));
+    }
+  }
+  if (head_as_get || request.method == "HEAD") {
+    response.head_length = response.body.size();
+    response.body.clear();
+  }
+  if (!request.request_id.empty()) response.headers.Set("X-Request-Id", request.request_id);
+  co_return response;
+}
+
+Result<http::Response> ApiService::Dispatch(Call& call, const Method& method) {
+  return (this->*method)(call);
+}
+
+Result<metadata::Project> ApiService::FindProject(const Call& call, std::string_view name_or_id,
+                                                  bool allow_id) {
+  std::optional<metadata::Project> project;
+  auto id = ParseInt(name_or_id);
+  if (id && allow_id && !HeaderIsTrue(call.request, "X-Is-Resource-Name")) {
+    auto got = projects_.Get(*id);
+    if (!got) return Fail(got.error());
+    project = std::move(*got);
+  } else {
+    auto got = projects_.GetByName(name_or_id);
+    if (!got) return Fail(got.error());
+    project = std::move(*got);
+  }
+  if (!project) {
+    return Fail(ErrorCode::kNotFound, fmt::format("project {} not found", name_or_id));
+  }
+  return std::move(*project);
+}
+
+Result<std::optional<metadata::Role>> ApiService::RoleIn(const auth::Identity& who,
+                                                         const metadata::Project& project) {
+  if (who.anonymous()) return std::optional<metadata::Role>();
+  return users_.MemberRole(project.id, who.user_id);
+}
+
+Status ApiService::RequireLogin(const Call& call) {
+  if (call.identity.anonymous()) {
+    return Fail(ErrorCode::kUnauthorized, "authentication is required for this operation");
+  }
+  return Ok();
+}
+
+Status ApiService::RequireSysadmin(const Call& call) {
+  BERTH_TRY(RequireLogin(call));
+  if (!call.identity.sysadmin) {
+    return Fail(ErrorCode::kForbidden, "only system administrators may do this");
+  }
+  return Ok();
+}
+
+Status ApiService::RequireProjectRead(const Call& call, const metadata::Project& project) {
+  if (project.is_public || call.identity.sysadmin) return Ok();
+  BERTH_TRY(RequireLogin(call));
+  auto role = RoleIn(call.identity, project);
+  if (!role) return Fail(role.error());
+  if (!*role) {
+    return Fail(ErrorCode::kForbidden, fmt::format("{} is not a member of project {}",
+                                                   call.identity.username, project.name));
+  }
+  return Ok();
+}
+
+Status ApiService::RequireProjectAdmin(const Call& call, const metadata::Project& project) {
+  BERTH_TRY(RequireLogin(call));
+  if (call.identity.sysadmin) return Ok();
+  auto role = RoleIn(call.identity, project);
+  if (!role) return Fail(role.error());
+  if (*role != metadata::Role::kProjectAdmin) {
+    return Fail(ErrorCode::kForbidden,
+                fmt::format("the project admin role in {} is required", project.name));
+  }
+  return Ok();
+}
+
+Result<metadata::Repository> ApiService::FindRepository(const Call& call,
+                                                        metadata::Project& project) {
+  auto found = FindProject(call, call.Param("project_name"), /*allow_id=*/false);
+  if (!found) return Fail(found.error());
+  project = std::move(*found);
+  BERTH_TRY(RequireProjectRead(call, project));
+  std::string name = project.name + "/" + DecodeRepositoryParam(call.Param("repository_name"));
+  auto repo = artifacts_.GetRepository(name);
+  if (!repo) return Fail(repo.error());
+  if (!*repo || (*repo)->project_id != project.id) {
+    return Fail(ErrorCode::kNotFound, fmt::format("repository {} not found", name));
+  }
+  return std::move(**repo);
+}
+
+}  // namespace berth::api

@@ -1,0 +1,138 @@
+// ApiService: Harbor's /api/v2.0 for the registry core — system info, projects and
+// members, repositories, artifacts and tags, users. Paths, JSON field names, status
+// codes, paging headers and the error envelope follow the Harbor swagger so Harbor's
+// clients work unchanged.
+//
+// Mounted at "/api/v2.0/": Handle accepts a request whose raw target starts with
+// "/api/v2.0" (or has the prefix already stripped). Every response carries the
+// request's X-Request-Id. Unknown paths give 404 NOT_FOUND, known paths with another
+// method 405 METHOD_NOT_ALLOWED; HEAD falls back to GET without the body.
+//
+// Ownership: holds references to the services and stores, which must outlive it.
+// Thread safety: Handle may run concurrently on any number of io threads.
+#pragma once
+
+#include <cstddef>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "api/router.h"
+#include "auth/auth.h"
+#include "auth/auth_service.h"
+#include "common/error.h"
+#include "content/content_service.h"
+#include "http/message.h"
+#include "metadata/records.h"
+#include "metadata/stores.h"
+
+namespace berth::api {
+
+struct ApiOptions {
+  std::string version = "dev";  // harbor_version in /systeminfo
+  // The registry host:port clients push to; empty = the Host of the request.
+  std::string registry_url;
+  // The external URL with scheme; empty = the base URL of the request.
+  std::string external_url;
+  size_t max_body_bytes = 1 << 20;  // larger JSON bodies are refused (400)
+};
+
+class ApiService {
+ public:
+  ApiService(auth::AuthService& auth, metadata::ProjectStore& projects,
+             metadata::ArtifactStore& artifacts, metadata::UserStore& users,
+             content::ContentService& content, ApiOptions options);
+  ApiService(const ApiService&) = delete;
+  ApiService& operator=(const ApiService&) = delete;
+
+  http::Task<http::Response> Handle(http::Request& request);
+
+ private:
+  // One routed request: the caller, the path parameters and the (JSON) body.
+  struct Call {
+    http::Request& request;
+    PathParams params;
+    auth::Identity identity;
+    std::string body;
+    std::string path;  // "/api/v2.0/..." without the query, for Link headers
+
+    const std::string& Param(std::string_view name) const;
+  };
+  using Method = Result<http::Response> (ApiService::*)(Call&);
+
+  Result<http::Response> Dispatch(Call& call, const Method& method);
+
+  // system.cc
+  Result<http::Response> Ping(Call& call);
+  Result<http::Response> SystemInfo(Call& call);
+  Result<http::Response> Health(Call& call);
+
+  // projects.cc
+  Result<http::Response> ListProjects(Call& call);
+  Result<http::Response> HeadProject(Call& call);
+  Result<http::Response> CreateProject(Call& call);
+  Result<http::Response> GetProject(Call& call);
+  Result<http::Response> UpdateProject(Call& call);
+  Result<http::Response> DeleteProject(Call& call);
+  Result<http::Response> ListMembers(Call& call);
+  Result<http::Response> CreateMember(Call& call);
+  Result<http::Response> GetMember(Call& call);
+  Result<http::Response> UpdateMember(Call& call);
+  Result<http::Response> DeleteMember(Call& call);
+
+  // repositories.cc
+  Result<http::Response> ListRepositories(Call& call);
+  Result<http::Response> ListAllRepositories(Call& call);
+  Result<http::Response> GetRepository(Call& call);
+  Result<http::Response> DeleteRepository(Call& call);
+
+  // artifacts.cc
+  Result<http::Response> ListArtifacts(Call& call);
+  Result<http::Response> GetArtifact(Call& call);
+  Result<http::Response> DeleteArtifact(Call& call);
+  Result<http::Response> ListArtifactTags(Call& call);
+  Result<http::Response> DeleteArtifactTag(Call& call);
+
+  // users.cc
+  Result<http::Response> CurrentUser(Call& call);
+  Result<http::Response> ListUsers(Call& call);
+  Result<http::Response> CreateUser(Call& call);
+  Result<http::Response> GetUser(Call& call);
+  Result<http::Response> DeleteUser(Call& call);
+
+  // Shared lookups and access checks (api_service.cc).
+  // The project named by `name_or_id`: a number is an id unless the request says
+  // X-Is-Resource-Name: true or `allow_id` is false. NOT_FOUND otherwise.
+  Result<metadata::Project> FindProject(const Call& call, std::string_view name_or_id,
+                                        bool allow_id = true);
+  // The caller's role in the project (none for non-members and anonymous callers).
+  Result<std::optional<metadata::Role>> RoleIn(const auth::Identity& who,
+                                               const metadata::Project& project);
+  // UNAUTHORIZED for anonymous callers.
+  static Status RequireLogin(const Call& call);
+  // UNAUTHORIZED for anonymous callers, FORBIDDEN for non-admins.
+  static Status RequireSysadmin(const Call& call);
+  // Read access: public projects, members, system admins.
+  Status RequireProjectRead(const Call& call, const metadata::Project& project);
+  // Project admin role or system admin.
+  Status RequireProjectAdmin(const Call& call, const metadata::Project& project);
+  // The repository `project`/`repository_name` after checking read access to the project.
+  Result<metadata::Repository> FindRepository(const Call& call, metadata::Project& project);
+
+  Result<nlohmann::json> ProjectJson(const metadata::Project& project, const auth::Identity& who);
+  Result<nlohmann::json> RepositoryJson(const metadata::Repository& repo);
+  Result<nlohmann::json> ArtifactJson(const metadata::Artifact& artifact,
+                                      const metadata::Repository& repo);
+  static nlohmann::json UserJson(const metadata::User& user);
+
+  auth::AuthService& auth_;
+  metadata::ProjectStore& projects_;
+  metadata::ArtifactStore& artifacts_;
+  metadata::UserStore& users_;
+  content::ContentService& content_;
+  ApiOptions options_;
+  RouteTable<Method> routes_;
+};
+
+}  // namespace berth::api

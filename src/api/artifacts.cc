@@ -1,0 +1,184 @@
+// /projects/{project_name}/repositories/{repository_name}/artifacts[/{reference}[/tags]].
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "api/api_service.h"
+#include "api/json_io.h"
+#include "common/names.h"
+
+namespace berth::api {
+namespace {
+
+constexpr std::string_view kZeroTime = "0001-01-01T00:00:00.000Z";
+
+bool IsIndex(std::string_view media_type) {
+  return media_type == "application/vnd.oci.image.index.v1+json" ||
+         media_type == "application/vnd.docker.distribution.manifest.list.v2+json";
+}
+
+// Harbor's artifact type: IMAGE for container images and image indexes, CHART for Helm
+// charts, UNKNOWN for other OCI artifacts (signatures, SBOMs, ...).
+std::string_view ArtifactKind(const metadata::Artifact& a) {
+  if (IsIndex(a.media_type)) return "IMAGE";
+  if (a.artifact_type == "application/vnd.oci.image.config.v1+json" ||
+      a.artifact_type == "application/vnd.docker.container.image.v1+json" ||
+      a.media_type == "application/vnd.docker.distribution.manifest.v1+json" ||
+      a.media_type == "application/vnd.docker.distribution.manifest.v1+prettyjws") {
+    return "IMAGE";
+  }
+  if (a.artifact_type == "application/vnd.cncf.helm.config.v1+json") return "CHART";
+  return "UNKNOWN";
+}
+
+nlohmann::json TagJson(std::string_view name, const metadata::Artifact& a) {
+  // The stores expose tag names only; the id is unknown here and reported as 0.
+  return {{"id", 0},           {"repository_id", a.repository_id}, {"artifact_id", a.id},
+          {"name", name},      {"push_time", a.push_time},         {"pull_time", kZeroTime},
+          {"immutable", false}};
+}
+
+}  // namespace
+
+Result<nlohmann::json> ApiService::ArtifactJson(const metadata::Artifact& a,
+                                                const metadata::Repository& repo) {
+  nlohmann::json tags = nlohmann::json::array();
+  for (const auto& t : a.tags) tags.push_back(TagJson(t, a));
+  std::string media_type =
+      IsIndex(a.media_type) || a.artifact_type.empty() ? a.media_type : a.artifact_type;
+  return nlohmann::json{
+      {"id", a.id},
+      {"type", ArtifactKind(a)},
+      {"media_type", media_type},
+      {"manifest_media_type", a.media_type},
+      {"artifact_type", a.artifact_type},
+      {"project_id", repo.project_id},
+      {"repository_id", repo.id},
+      {"repository_name", repo.name},
+      {"digest", a.digest},
+      {"size", a.size},
+      {"icon", ""},
+      {"push_time", a.push_time},
+      {"pull_time", kZeroTime},
+      {"extra_attrs", nlohmann::json::object()},
+      {"annotations", nlohmann::json::object()},
+      {"references", nullptr},
+      {"tags", tags.empty() ? nlohmann::json() : tags},
+      {"addition_links", nlohmann::json::object()},
+      {"labels", nullptr},
+      {"accessories", nullptr},
+  };
+}
+
+namespace {
+
+// The artifact `reference` (tag or digest) names in the repository, with its tags.
+Result<metadata::Artifact> ResolveArtifact(metadata::ArtifactStore& artifacts,
+                                           const metadata::Repository& repo,
+                                           std::string_view reference) {
+  auto ref = ParseReference(reference);
+  if (!ref) return Fail(ErrorCode::kBadRequest, ref.error().message);
+  auto found = ref->is_digest ? artifacts.GetArtifact(repo.id, ref->text)
+                              : artifacts.GetArtifactByTag(repo.id, ref->text);
+  if (!found) return Fail(found.error());
+  if (!*found) {
+    return Fail(ErrorCode::kNotFound, fmt::format("artifact {}{}{} not found", repo.name,
+                                                  ref->is_digest ? "@" : ":", ref->text));
+  }
+  metadata::Artifact artifact = std::move(**found);
+  // Tag names pointing at this artifact, in lexical order.
+  auto names = artifacts.ListTags(repo.id, {}, -1);
+  if (!names) return Fail(names.error());
+  artifact.tags.clear();
+  for (const auto& name : *names) {
+    auto tagged = artifacts.GetArtifactByTag(repo.id, name);
+    if (!tagged) return Fail(tagged.error());
+    if (*tagged && (*tagged)->digest == artifact.digest) artifact.tags.push_back(name);
+  }
+  return artifact;
+}
+
+}  // namespace
+
+Result<http::Response> ApiService::ListArtifacts(Call& call) {
+  metadata::Project project;
+  auto repo = FindRepository(call, project);
+  if (!repo) return Fail(repo.error());
+  auto page = ParsePage(call.request.query);
+  if (!page) return Fail(page.error());
+  auto list = artifacts_.ListArtifacts(repo->id, *page);
+  if (!list) return Fail(list.error());
+  bool with_tag = call.request.Query("with_tag").value_or("true") != "false";
+  nlohmann::json items = nlohmann::json::array();
+  for (auto& artifact : list->items) {
+    if (!with_tag) artifact.tags.clear();
+    auto j = ArtifactJson(artifact, *repo);
+    if (!j) return Fail(j.error());
+    items.push_back(std::move(*j));
+  }
+  auto response = ToJsonResponse(200, items);
+  SetPagingHeaders(response, call.path, call.request.query, *page, list->total);
+  return response;
+}
+
+Result<http::Response> ApiService::GetArtifact(Call& call) {
+  metadata::Project project;
+  auto repo = FindRepository(call, project);
+  if (!repo) return Fail(repo.error());
+  auto artifact = ResolveArtifact(artifacts_, *repo, call.Param("reference"));
+  if (!artifact) return Fail(artifact.error());
+  auto j = ArtifactJson(*artifact, *repo);
+  if (!j) return Fail(j.error());
+  return ToJsonResponse(200, *j);
+}
+
+Result<http::Response> ApiService::DeleteArtifact(Call& call) {
+  metadata::Project project;
+  auto repo = FindRepository(call, project);
+  if (!repo) return Fail(repo.error());
+  BERTH_TRY(auth_.Authorize(call.identity, repo->name, auth::Action::kDelete));
+  auto artifact = ResolveArtifact(artifacts_, *repo, call.Param("reference"));
+  if (!artifact) return Fail(artifact.error());
+  // By digest, so the artifact goes with every tag on it (Harbor semantics).
+  BERTH_TRY(content_.DeleteManifest(*repo, Reference{artifact->digest, true}));
+  return http::EmptyResponse(200);
+}
+
+Result<http::Response> ApiService::ListArtifactTags(Call& call) {
+  metadata::Project project;
+  auto repo = FindRepository(call, project);
+  if (!repo) return Fail(repo.error());
+  auto page = ParsePage(call.request.query);
+  if (!page) return Fail(page.error());
+  auto name = ParseNameFilter(call.request.query);
+  if (!name) return Fail(name.error());
+  auto artifact = ResolveArtifact(artifacts_, *repo, call.Param("reference"));
+  if (!artifact) return Fail(artifact.error());
+  std::vector<std::string> tags = artifact->tags;
+  std::erase_if(tags, [&](const std::string& t) { return !name->Matches(t); });
+  int64_t total = static_cast<int64_t>(tags.size());
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& t : Slice(std::move(tags), *page)) items.push_back(TagJson(t, *artifact));
+  auto response = ToJsonResponse(200, items);
+  SetPagingHeaders(response, call.path, call.request.query, *page, total);
+  return response;
+}
+
+Result<http::Response> ApiService::DeleteArtifactTag(Call& call) {
+  metadata::Project project;
+  auto repo = FindRepository(call, project);
+  if (!repo) return Fail(repo.error());
+  BERTH_TRY(auth_.Authorize(call.identity, repo->name, auth::Action::kDelete));
+  auto artifact = ResolveArtifact(artifacts_, *repo, call.Param("reference"));
+  if (!artifact) return Fail(artifact.error());
+  const std::string& tag = call.Param("tag_name");
+  if (std::find(artifact->tags.begin(), artifact->tags.end(), tag) == artifact->tags.end()) {
+    return Fail(ErrorCode::kNotFound, fmt::format("tag {} not found on artifact {}@{}", tag,
+                                                  repo->name, artifact->digest));
+  }
+  BERTH_TRY(content_.DeleteManifest(*repo, Reference{tag, false}));
+  return http::EmptyResponse(200);
+}
+
+}  // namespace berth::api

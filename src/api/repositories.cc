@@ -1,0 +1,121 @@
+// /repositories and /projects/{project_name}/repositories[/{repository_name}].
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "api/api_service.h"
+#include "api/json_io.h"
+
+namespace berth::api {
+namespace {
+
+constexpr int64_t kBatch = 100;
+
+// Every repository of a project, in the store's order.
+Result<std::vector<metadata::Repository>> AllRepositories(metadata::ArtifactStore& artifacts,
+                                                          int64_t project_id) {
+  std::vector<metadata::Repository> all;
+  for (int64_t p = 1;; ++p) {
+    auto batch = artifacts.ListRepositories(project_id, metadata::Page{p, kBatch});
+    if (!batch) return Fail(batch.error());
+    bool last = static_cast<int64_t>(batch->items.size()) < kBatch || p * kBatch >= batch->total;
+    for (auto& r : batch->items) all.push_back(std::move(r));
+    if (last) break;
+  }
+  return all;
+}
+
+}  // namespace
+
+Result<nlohmann::json> ApiService::RepositoryJson(const metadata::Repository& repo) {
+  auto artifacts = artifacts_.ListArtifacts(repo.id, metadata::Page{1, 1});
+  if (!artifacts) return Fail(artifacts.error());
+  return nlohmann::json{
+      {"id", repo.id},
+      {"project_id", repo.project_id},
+      {"name", repo.name},
+      {"description", repo.description},
+      {"artifact_count", artifacts->total},
+      {"pull_count", repo.pull_count},
+      {"creation_time", repo.creation_time},
+      {"update_time", repo.update_time},
+  };
+}
+
+Result<http::Response> ApiService::ListRepositories(Call& call) {
+  auto project = FindProject(call, call.Param("project_name"), /*allow_id=*/false);
+  if (!project) return Fail(project.error());
+  BERTH_TRY(RequireProjectRead(call, *project));
+  auto page = ParsePage(call.request.query);
+  if (!page) return Fail(page.error());
+  auto name = ParseNameFilter(call.request.query);
+  if (!name) return Fail(name.error());
+  auto repos = AllRepositories(artifacts_, project->id);
+  if (!repos) return Fail(repos.error());
+  std::erase_if(*repos, [&](const metadata::Repository& r) { return !name->Matches(r.name); });
+  int64_t total = static_cast<int64_t>(repos->size());
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& repo : Slice(std::move(*repos), *page)) {
+    auto j = RepositoryJson(repo);
+    if (!j) return Fail(j.error());
+    items.push_back(std::move(*j));
+  }
+  auto response = ToJsonResponse(200, items);
+  SetPagingHeaders(response, call.path, call.request.query, *page, total);
+  return response;
+}
+
+Result<http::Response> ApiService::ListAllRepositories(Call& call) {
+  auto page = ParsePage(call.request.query);
+  if (!page) return Fail(page.error());
+  auto name = ParseNameFilter(call.request.query);
+  if (!name) return Fail(name.error());
+  std::vector<metadata::Repository> visible;
+  for (int64_t p = 1;; ++p) {
+    auto batch = projects_.List(metadata::Page{p, kBatch});
+    if (!batch) return Fail(batch.error());
+    for (const auto& project : batch->items) {
+      if (!project.is_public && !call.identity.sysadmin) {
+        auto role = RoleIn(call.identity, project);
+        if (!role) return Fail(role.error());
+        if (!*role) continue;
+      }
+      auto repos = AllRepositories(artifacts_, project.id);
+      if (!repos) return Fail(repos.error());
+      for (auto& r : *repos) {
+        if (name->Matches(r.name)) visible.push_back(std::move(r));
+      }
+    }
+    if (static_cast<int64_t>(batch->items.size()) < kBatch || p * kBatch >= batch->total) break;
+  }
+  int64_t total = static_cast<int64_t>(visible.size());
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& repo : Slice(std::move(visible), *page)) {
+    auto j = RepositoryJson(repo);
+    if (!j) return Fail(j.error());
+    items.push_back(std::move(*j));
+  }
+  auto response = ToJsonResponse(200, items);
+  SetPagingHeaders(response, call.path, call.request.query, *page, total);
+  return response;
+}
+
+Result<http::Response> ApiService::GetRepository(Call& call) {
+  metadata::Project project;
+  auto repo = FindRepository(call, project);
+  if (!repo) return Fail(repo.error());
+  auto j = RepositoryJson(*repo);
+  if (!j) return Fail(j.error());
+  return ToJsonResponse(200, *j);
+}
+
+Result<http::Response> ApiService::DeleteRepository(Call& call) {
+  metadata::Project project;
+  auto repo = FindRepository(call, project);
+  if (!repo) return Fail(repo.error());
+  BERTH_TRY(auth_.Authorize(call.identity, repo->name, auth::Action::kDelete));
+  BERTH_TRY(artifacts_.DeleteRepository(repo->id));
+  return http::EmptyResponse(200);
+}
+
+}  // namespace berth::api

@@ -1,0 +1,175 @@
+// /users and /users/current.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <nlohmann/json.hpp>
+
+#include "api/api_service.h"
+#include "api/json_io.h"
+#include "auth/password.h"
+
+namespace berth::api {
+namespace {
+
+constexpr int64_t kBatch = 100;
+constexpr std::string_view kPasswordPolicy =
+    "the password must be 8 to 128 characters long with at least 1 uppercase letter, "
+    "1 lowercase letter and 1 number";
+
+bool PasswordAcceptable(std::string_view p) {
+  if (p.size() < 8 || p.size() > 128) return false;
+  auto has = [&](int (*pred)(int)) {
+    return std::any_of(p.begin(), p.end(),
+                       [&](char c) { return pred(static_cast<unsigned char>(c)) != 0; });
+  };
+  return has(std::isupper) && has(std::islower) && has(std::isdigit);
+}
+
+Result<std::string> OptionalString(const nlohmann::json& body, std::string_view key,
+                                   size_t max_len) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return std::string();
+  if (!it->is_string())
+    return Fail(ErrorCode::kBadRequest, fmt::format("{} must be a string", key));
+  std::string value = it->get<std::string>();
+  if (value.size() > max_len) {
+    return Fail(ErrorCode::kBadRequest,
+                fmt::format("{} must be at most {} characters long", key, max_len));
+  }
+  return value;
+}
+
+Result<int64_t> UserIdParam(std::string_view text) {
+  auto id = ParseInt(text);
+  if (!id || *id <= 0) {
+    return Fail(ErrorCode::kBadRequest, fmt::format("user id \"{}\" is not valid", text));
+  }
+  return *id;
+}
+
+}  // namespace
+
+nlohmann::json ApiService::UserJson(const metadata::User& user) {
+  return {{"user_id", user.id},
+          {"username", user.username},
+          {"email", user.email},
+          {"realname", user.realname},
+          {"comment", user.comment},
+          {"sysadmin_flag", user.sysadmin},
+          {"admin_role_in_auth", false},
+          {"creation_time", user.creation_time},
+          {"update_time", user.update_time}};
+}
+
+Result<http::Response> ApiService::CurrentUser(Call& call) {
+  BERTH_TRY(RequireLogin(call));
+  auto user = users_.Get(call.identity.user_id);
+  if (!user) return Fail(user.error());
+  if (!*user) return Fail(ErrorCode::kNotFound, "the current user no longer exists");
+  return ToJsonResponse(200, UserJson(**user));
+}
+
+Result<http::Response> ApiService::ListUsers(Call& call) {
+  BERTH_TRY(RequireSysadmin(call));
+  auto page = ParsePage(call.request.query);
+  if (!page) return Fail(page.error());
+  auto name = ParseNameFilter(call.request.query, "username");
+  if (!name) return Fail(name.error());
+  std::vector<metadata::User> matching;
+  for (int64_t p = 1;; ++p) {
+    auto batch = users_.List(metadata::Page{p, kBatch});
+    if (!batch) return Fail(batch.error());
+    bool last = static_cast<int64_t>(batch->items.size()) < kBatch || p * kBatch >= batch->total;
+    for (auto& u : batch->items) {
+      if (name->Matches(u.username)) matching.push_back(std::move(u));
+    }
+    if (last) break;
+  }
+  int64_t total = static_cast<int64_t>(matching.size());
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& u : Slice(std::move(matching), *page)) items.push_back(UserJson(u));
+  auto response = ToJsonResponse(200, items);
+  SetPagingHeaders(response, call.path, call.request.query, *page, total);
+  return response;
+}
+
+Result<http::Response> ApiService::CreateUser(Call& call) {
+  BERTH_TRY(RequireSysadmin(call));
+  auto body = ParseJsonObject(call.body);
+  if (!body) return Fail(body.error());
+  auto username = OptionalString(*body, "username", 255);
+  if (!username) return Fail(username.error());
+  if (username->empty()) return Fail(ErrorCode::kBadRequest, "username is required");
+  if (username->find_first_of(",\"~#%$:/ \t") != std::string::npos) {
+    return Fail(ErrorCode::kBadRequest,
+                "username must not contain spaces or any of , \" ~ # % $ : /");
+  }
+  auto email = OptionalString(*body, "email", 255);
+  if (!email) return Fail(email.error());
+  if (!email->empty() &&
+      (email->find('@') == std::string::npos || email->front() == '@' || email->back() == '@')) {
+    return Fail(ErrorCode::kBadRequest, fmt::format("email \"{}\" is not valid", *email));
+  }
+  auto realname = OptionalString(*body, "realname", 255);
+  if (!realname) return Fail(realname.error());
+  auto comment = OptionalString(*body, "comment", 1024);
+  if (!comment) return Fail(comment.error());
+  auto password = OptionalString(*body, "password", 1024);
+  if (!password) return Fail(password.error());
+  if (!PasswordAcceptable(*password))
+    return Fail(ErrorCode::kBadRequest, std::string(kPasswordPolicy));
+
+  auto existing = users_.GetByName(*username);
+  if (!existing) return Fail(existing.error());
+  if (*existing) {
+    return Fail(ErrorCode::kConflict, fmt::format("username {} is already used", *username));
+  }
+  metadata::User user;
+  user.username = *username;
+  user.email = *email;
+  user.realname = *realname;
+  user.comment = *comment;
+  user.password_hash = auth::HashPassword(*password);
+  user.creation_time = user.update_time = NowRfc3339();
+  auto created = users_.Create(user);
+  if (!created) {
+    if (created.error().code == ErrorCode::kConflict) {
+      return Fail(ErrorCode::kConflict, fmt::format("username {} is already used", *username));
+    }
+    return Fail(created.error());
+  }
+  auto response = http::EmptyResponse(201);
+  response.headers.Set("Location", fmt::format("/api/v2.0/users/{}", created->id));
+  return response;
+}
+
+Result<http::Response> ApiService::GetUser(Call& call) {
+  BERTH_TRY(RequireLogin(call));
+  auto id = UserIdParam(call.Param("user_id"));
+  if (!id) return Fail(id.error());
+  if (!call.identity.sysadmin && call.identity.user_id != *id) {
+    return Fail(ErrorCode::kForbidden, "only system administrators may view other users");
+  }
+  auto user = users_.Get(*id);
+  if (!user) return Fail(user.error());
+  if (!*user) return Fail(ErrorCode::kNotFound, fmt::format("user {} not found", *id));
+  return ToJsonResponse(200, UserJson(**user));
+}
+
+Result<http::Response> ApiService::DeleteUser(Call& call) {
+  BERTH_TRY(RequireSysadmin(call));
+  auto id = UserIdParam(call.Param("user_id"));
+  if (!id) return Fail(id.error());
+  if (*id == call.identity.user_id) {
+    return Fail(ErrorCode::kForbidden, "you cannot delete your own account");
+  }
+  auto user = users_.Get(*id);
+  if (!user) return Fail(user.error());
+  if (!*user) return Fail(ErrorCode::kNotFound, fmt::format("user {} not found", *id));
+  BERTH_TRY(users_.Delete(*id));
+  auth_.ForgetCachedCredentials();
+  return http::EmptyResponse(200);
+}
+
+}  // namespace berth::api
