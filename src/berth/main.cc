@@ -140,11 +140,12 @@ int Serve(const ServeFlags& flags) {
   std::string url = "http://" + cfg->host() + ":" + std::to_string(server.port());
   std::cout << "Berth " << BERTH_VERSION << " is serving on " << url << "\n"
             << "  data directory: " << cfg->data_dir << "\n";
-  if (*admin_password) {
+  if (*admin_password && !cfg->admin_password) {
     std::cout << "  admin user: admin\n  admin password: " << **admin_password
               << "   (shown once; change it after signing in)\n";
   } else {
-    std::cout << "  admin user: admin (password as set on first start)\n";
+    std::cout << "  admin user: admin (password as set on first start, e.g. by "
+                 "BERTH_ADMIN_PASSWORD)\n";
   }
   std::cout << std::flush;
 

@@ -260,6 +260,8 @@ struct Server::Impl {
       auto ep = stream.socket().remote_endpoint(ec);
       if (!ec) remote = ep.address().to_string();
     }
+    std::string bad_request_reason;
+    Response bad_response;
     for (;;) {
       bhttp::request_parser<bhttp::buffer_body> parser;
       parser.body_limit(std::numeric_limits<std::uint64_t>::max());
@@ -268,12 +270,13 @@ struct Server::Impl {
       boost::system::error_code ec;
       auto n = co_await bhttp::async_read_header(stream, buffer, parser, WithError(ec));
       if (ec) {
-        if (ec != bhttp::error::end_of_stream && ec != asio::error::eof &&
-            ec != beast::error::timeout && ec != asio::error::connection_reset) {
-          Response bad = ErrorResponse(
-              MakeError(ErrorCode::kBadRequest, "malformed HTTP request: " + ec.message()));
-          co_await Write(stream, bad, false, false, 11);
-        }
+        bool answer = ec != bhttp::error::end_of_stream && ec != asio::error::eof &&
+                      ec != beast::error::timeout && ec != asio::error::connection_reset &&
+                      ec != asio::error::operation_aborted;
+        if (answer) spdlog::debug("{}: malformed request: {}", remote, ec.message());
+        // (The reply is built outside this block: GCC 12 miscompiles some coroutine
+        // frames that keep block-scoped objects alive across a co_await.)
+        bad_request_reason = answer ? ec.message() : std::string();
         break;
       }
       auto& header = parser.get();
@@ -314,6 +317,12 @@ struct Server::Impl {
       bool ok = co_await Write(stream, resp, head, keep_alive, header.version());
       spdlog::debug("{} {} {} -> {}", remote, req.method, req.target, resp.status);
       if (!ok || !keep_alive) break;
+    }
+    if (!bad_request_reason.empty()) {
+      bad_response =
+          ErrorResponse(MakeError(ErrorCode::kBadRequest,
+                                  "malformed HTTP request: " + bad_request_reason));
+      co_await Write(stream, bad_response, false, false, 11);
     }
     boost::system::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);

@@ -125,57 +125,55 @@ std::optional<http::Response> RegistryService::Guard(const http::Request& reques
 }
 
 http::Task<http::Response> RegistryService::Handle(http::Request& request) {
-  http::Response resp;
-  auto route = ParseRoute(request.path);
-  if (!route) {
-    resp = RegistryError(MakeError(ErrorCode::kNotFound,
-                                   "no such /v2 endpoint: " + request.path.substr(0, 200)));
-  } else if (!MethodAllowed(route->kind, request.method)) {
-    resp = RegistryError(MakeError(ErrorCode::kUnsupported,
-                                   request.method + " is not supported on " +
-                                       request.path.substr(0, 200)));
-  } else if (route->kind == RouteKind::kBase) {
-    resp = co_await Base(request);
-  } else if (route->kind == RouteKind::kCatalog) {
-    resp = co_await Catalog(request);
-  } else if (auto valid = ValidateRepositoryName(route->name); !valid) {
-    resp = RegistryError(valid.error());
-  } else {
-    auth::Identity who;
-    auth::Action action = ActionFor(request.method);
-    if (auto denied = Guard(request, *route, action, who)) {
-      resp = std::move(*denied);
-    } else if (auto repo = content_.ResolveRepository(route->name, action == auth::Action::kPush);
-               !repo) {
-      resp = RegistryError(repo.error());
-    } else {
-      switch (route->kind) {
-        case RouteKind::kTags:
-          resp = co_await Tags(request, *repo);
-          break;
-        case RouteKind::kReferrers:
-          resp = co_await Referrers(request, *repo, *route);
-          break;
-        case RouteKind::kManifest:
-          resp = co_await Manifest(request, *repo, *route);
-          break;
-        case RouteKind::kBlob:
-          resp = request.method == "DELETE" ? co_await DeleteBlob(*repo, *route)
-                                            : co_await GetBlob(request, *repo, *route);
-          break;
-        case RouteKind::kUploadStart:
-          resp = co_await StartUpload(request, *repo, who);
-          break;
-        case RouteKind::kUpload:
-          resp = co_await Upload(request, *repo, *route);
-          break;
-        default:
-          break;
-      }
-    }
-  }
+  // Written without if-init declarations that live across co_await: GCC 12 mis-handles
+  // such variables in coroutine frames.
+  http::Response resp = co_await Dispatch(request);
   resp.headers.Set("Docker-Distribution-API-Version", "registry/2.0");
   co_return resp;
+}
+
+http::Task<http::Response> RegistryService::Dispatch(http::Request& request) {
+  std::optional<registry::Route> route = ParseRoute(request.path);
+  if (!route) {
+    co_return RegistryError(MakeError(ErrorCode::kNotFound,
+                                      "no such /v2 endpoint: " + request.path.substr(0, 200)));
+  }
+  if (!MethodAllowed(route->kind, request.method)) {
+    co_return RegistryError(MakeError(
+        ErrorCode::kUnsupported,
+        request.method + " is not supported on " + request.path.substr(0, 200)));
+  }
+  if (route->kind == RouteKind::kBase) co_return co_await Base(request);
+  if (route->kind == RouteKind::kCatalog) co_return co_await Catalog(request);
+  Status valid = ValidateRepositoryName(route->name);
+  if (!valid) co_return RegistryError(valid.error());
+
+  auth::Identity who;
+  const auth::Action action = ActionFor(request.method);
+  std::optional<http::Response> denied = Guard(request, *route, action, who);
+  if (denied) co_return std::move(*denied);
+  Result<metadata::Repository> repo =
+      content_.ResolveRepository(route->name, action == auth::Action::kPush);
+  if (!repo) co_return RegistryError(repo.error());
+
+  switch (route->kind) {
+    case RouteKind::kTags:
+      co_return co_await Tags(request, *repo);
+    case RouteKind::kReferrers:
+      co_return co_await Referrers(request, *repo, *route);
+    case RouteKind::kManifest:
+      co_return co_await Manifest(request, *repo, *route);
+    case RouteKind::kBlob:
+      if (request.method == "DELETE") co_return co_await DeleteBlob(*repo, *route);
+      co_return co_await GetBlob(request, *repo, *route);
+    case RouteKind::kUploadStart:
+      co_return co_await StartUpload(request, *repo, who);
+    case RouteKind::kUpload:
+      co_return co_await Upload(request, *repo, *route);
+    default:
+      break;
+  }
+  co_return RegistryError(MakeError(ErrorCode::kNotFound));
 }
 
 http::Task<http::Response> RegistryService::Base(http::Request& request) {

@@ -37,6 +37,7 @@ class RegistryService {
   http::Response Deny(const http::Request& request, const Error& error,
                       std::string_view scope);
 
+  http::Task<http::Response> Dispatch(http::Request& request);
   http::Task<http::Response> Base(http::Request& request);
   http::Task<http::Response> Catalog(http::Request& request);
   http::Task<http::Response> Tags(http::Request& request, const metadata::Repository& repo);

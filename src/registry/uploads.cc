@@ -126,12 +126,14 @@ http::Task<http::Response> RegistryService::StartUpload(http::Request& request,
   }
   auto writer = sessions_.Create(repo.name);
   if (!writer) co_return RegistryError(writer.error());
-  if (auto digest = request.Query("digest")) {
-    if (auto ok = co_await ReceiveChunk(request, **writer); !ok) {
+  const std::string digest(request.Query("digest").value_or(""));
+  if (!digest.empty()) {
+    Status received = co_await ReceiveChunk(request, **writer);
+    if (!received) {
       sessions_.Return(std::move(*writer));
-      co_return RegistryError(ok.error());
+      co_return RegistryError(received.error());
     }
-    co_return co_await FinishUpload(request, repo, std::move(*writer), *digest);
+    co_return co_await FinishUpload(request, repo, std::move(*writer), digest);
   }
   auto resp = SessionResponse(202, repo.name, **writer);
   sessions_.Return(std::move(*writer));
@@ -171,13 +173,13 @@ http::Task<http::Response> RegistryService::Upload(http::Request& request,
     sessions_.Return(std::move(*writer));
     co_return resp;
   }
-  auto digest = request.Query("digest");
-  if (!digest) {
+  const std::string digest(request.Query("digest").value_or(""));
+  if (digest.empty()) {
     sessions_.Return(std::move(*writer));
     co_return RegistryError(MakeError(ErrorCode::kDigestInvalid,
                                       "PUT to finish an upload needs ?digest=<algorithm:hex>"));
   }
-  co_return co_await FinishUpload(request, repo, std::move(*writer), *digest);
+  co_return co_await FinishUpload(request, repo, std::move(*writer), digest);
 }
 
 }  // namespace berth::registry
