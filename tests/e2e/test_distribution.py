@@ -436,3 +436,11 @@ def test_concurrent_pushes_of_the_same_content(berth_target):
     assert sorted(c.tags(name).json()["tags"]) == sorted(f"t{i}" for i in range(8))
     for d, data in img.blobs.items():
         assert c.get(f"/v2/{name}/blobs/{d}").content == data
+
+
+def test_unknown_repository(target):
+    c, name = target.client, target.repo("neverpushed")
+    assert_error(c.tags(name), 404, "NAME_UNKNOWN")
+    assert_error(c.get_manifest(name, "v1"), 404, ("NAME_UNKNOWN", "MANIFEST_UNKNOWN"))
+    assert_error(c.get(f"/v2/{name}/blobs/{oci.sha256(b'x')}"), 404,
+                 ("NAME_UNKNOWN", "BLOB_UNKNOWN"))

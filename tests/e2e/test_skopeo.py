@@ -3,6 +3,7 @@ registry; bytes and digests must survive every hop."""
 from __future__ import annotations
 
 import hashlib
+import uuid
 
 import pytest
 
@@ -68,7 +69,7 @@ def dest(request):
 def test_multi_layer_image_round_trip(dest, layouts, tmp_path):
     server, auth = dest
     layout, img = layouts["multi"]
-    name = f"library/skopeo-multi-{tmp_path.name[-8:].lower()}"
+    name = f"library/skopeo-multi-{uuid.uuid4().hex[:10]}"
     ok(skopeo_copy(f"oci:{layout.path}:v1", docker_ref(server, name, "v1"),
                    dst_auth=auth))
     digest, raw = inspect_digest(server, name, "v1", auth)
@@ -81,7 +82,7 @@ def test_multi_layer_image_round_trip(dest, layouts, tmp_path):
 def test_multi_arch_index_round_trip(dest, layouts, tmp_path):
     server, auth = dest
     layout, idx = layouts["index"]
-    name = f"library/skopeo-index-{tmp_path.name[-8:].lower()}"
+    name = f"library/skopeo-index-{uuid.uuid4().hex[:10]}"
     ok(skopeo_copy(f"oci:{layout.path}:multi", docker_ref(server, name, "multi"),
                    dst_auth=auth, all_images=True))
     digest, raw = inspect_digest(server, name, "multi", auth)
@@ -96,7 +97,7 @@ def test_multi_arch_index_round_trip(dest, layouts, tmp_path):
 
 def test_artifact_with_referrer(berth, berth_client, layouts, tmp_path):
     layout, subject, sbom = layouts["artifact"]
-    name = f"library/skopeo-art-{tmp_path.name[-8:].lower()}"
+    name = f"library/skopeo-art-{uuid.uuid4().hex[:10]}"
     ok(skopeo_copy(f"oci:{layout.path}:v1", docker_ref(berth, name, "v1"),
                    dst_auth=berth.admin))
     assert inspect_digest(berth, name, "v1", berth.admin)[0] == subject.digest
@@ -127,7 +128,7 @@ def test_copy_between_berth_and_cncf(direction, berth, cncf, layouts, tmp_path):
     idx_layout, idx = layouts["index"]
     src, dst = (cncf, berth) if direction == "cncf-to-berth" else (berth, cncf)
     auth = {id(berth): berth.admin, id(cncf): None}
-    name = f"library/peer-{tmp_path.name[-8:].lower()}"
+    name = f"library/peer-{uuid.uuid4().hex[:10]}"
     ok(skopeo_copy(f"oci:{layout.path}:v1", docker_ref(src, name, "v1"),
                    dst_auth=auth[id(src)]))
     ok(skopeo_copy(f"oci:{idx_layout.path}:multi", docker_ref(src, name, "multi"),
@@ -146,7 +147,7 @@ def test_copy_between_berth_and_cncf(direction, berth, cncf, layouts, tmp_path):
 
 def test_big_image_round_trip(berth, big_layout, tmp_path):
     layout, img = big_layout
-    name = f"library/skopeo-big-{tmp_path.name[-8:].lower()}"
+    name = f"library/skopeo-big-{uuid.uuid4().hex[:10]}"
     ok(skopeo_copy(f"oci:{layout.path}:big", docker_ref(berth, name, "big"),
                    dst_auth=berth.admin))
     assert inspect_digest(berth, name, "big", berth.admin) == (img.digest, img.manifest)
