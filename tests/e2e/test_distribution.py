@@ -444,3 +444,26 @@ def test_unknown_repository(target):
     assert_error(c.get_manifest(name, "v1"), 404, ("NAME_UNKNOWN", "MANIFEST_UNKNOWN"))
     assert_error(c.get(f"/v2/{name}/blobs/{oci.sha256(b'x')}"), 404,
                  ("NAME_UNKNOWN", "BLOB_UNKNOWN"))
+
+
+def test_tag_moves_to_new_manifest(target):
+    c, name = target.client, target.repo("tagmove")
+    a = _push_image(c, name, "v1")
+    b = oci.image([333])
+    c.push(name, b, "v1")
+    assert c.get_manifest(name, "v1").content == b.manifest
+    assert c.get_manifest(name, a.digest).content == a.manifest
+    assert c.tags(name).json()["tags"] == ["v1"]
+
+
+def test_deleted_referrer_leaves_the_list(berth_target):
+    c, name = berth_target.client, berth_target.repo("refdel")
+    subject = _push_image(c, name, "v1")
+    keep = oci.artifact(subject, "application/vnd.example.keep.v1")
+    gone = oci.artifact(subject, "application/vnd.example.gone.v1", payload=b"gone")
+    c.push(name, keep)
+    c.push(name, gone)
+    assert c.delete(f"/v2/{name}/manifests/{gone.digest}").status_code == 202
+    r = c.get(f"/v2/{name}/referrers/{subject.digest}")
+    assert [m["digest"] for m in r.json()["manifests"]] == [keep.digest]
+    assert_error(c.get_manifest(name, gone.digest), 404, "MANIFEST_UNKNOWN")
