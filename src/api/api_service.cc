@@ -59,6 +59,7 @@ ApiService::ApiService(auth::AuthService& auth, metadata::ProjectStore& projects
   r.Add("GET", "projects/{project_name_or_id}", &ApiService::GetProject);
   r.Add("PUT", "projects/{project_name_or_id}", &ApiService::UpdateProject);
   r.Add("DELETE", "projects/{project_name_or_id}", &ApiService::DeleteProject);
+  r.Add("GET", "projects/{project_name_or_id}/_deletable", &ApiService::ProjectDeletable);
   r.Add("GET", "projects/{project_name_or_id}/members", &ApiService::ListMembers);
   r.Add("POST", "projects/{project_name_or_id}/members", &ApiService::CreateMember);
   r.Add("GET", "projects/{project_name_or_id}/members/{mid}", &ApiService::GetMember);
@@ -86,6 +87,8 @@ ApiService::ApiService(auth::AuthService& auth, metadata::ProjectStore& projects
   r.Add("POST", "users", &ApiService::CreateUser);
   r.Add("GET", "users/{user_id}", &ApiService::GetUser);
   r.Add("DELETE", "users/{user_id}", &ApiService::DeleteUser);
+  r.Add("PUT", "users/{user_id}/sysadmin", &ApiService::SetSysadmin);
+  r.Add("PUT", "users/{user_id}/password", &ApiService::ChangePassword);
 }
 
 const std::string& ApiService::Call::Param(std::string_view name) const {

@@ -75,6 +75,7 @@ class ApiService {
   Result<http::Response> GetProject(Call& call);
   Result<http::Response> UpdateProject(Call& call);
   Result<http::Response> DeleteProject(Call& call);
+  Result<http::Response> ProjectDeletable(Call& call);
   Result<http::Response> ListMembers(Call& call);
   Result<http::Response> CreateMember(Call& call);
   Result<http::Response> GetMember(Call& call);
@@ -100,6 +101,8 @@ class ApiService {
   Result<http::Response> CreateUser(Call& call);
   Result<http::Response> GetUser(Call& call);
   Result<http::Response> DeleteUser(Call& call);
+  Result<http::Response> SetSysadmin(Call& call);
+  Result<http::Response> ChangePassword(Call& call);
 
   // Shared lookups and access checks (api_service.cc).
   // The project named by `name_or_id`: a number is an id unless the request says

@@ -47,6 +47,40 @@ Result<nlohmann::json> ApiService::ArtifactJson(const metadata::Artifact& a,
   for (const auto& t : a.tags) tags.push_back(TagJson(t, a));
   std::string media_type =
       IsIndex(a.media_type) || a.artifact_type.empty() ? a.media_type : a.artifact_type;
+
+  // Annotations and, for indexes, the children come from the stored manifest itself.
+  nlohmann::json annotations = nlohmann::json::object();
+  nlohmann::json references = nullptr;
+  auto manifest = content_.GetManifest(repo, Reference{a.digest, true});
+  if (!manifest) return Fail(manifest.error());
+  auto doc = nlohmann::json::parse(manifest->bytes, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_object()) {
+    if (auto it = doc.find("annotations"); it != doc.end() && it->is_object()) {
+      annotations = *it;
+    }
+    if (auto children = doc.find("manifests");
+        IsIndex(a.media_type) && children != doc.end() && children->is_array()) {
+      references = nlohmann::json::array();
+      for (const auto& child : *children) {
+        if (!child.is_object() || !child.contains("digest") || !child["digest"].is_string()) {
+          continue;
+        }
+        std::string child_digest = child["digest"].get<std::string>();
+        auto found = artifacts_.GetArtifact(repo.id, child_digest);
+        if (!found) return Fail(found.error());
+        nlohmann::json ref = {{"parent_id", a.id},
+                              {"child_id", *found ? (*found)->id : 0},
+                              {"child_digest", child_digest}};
+        if (auto platform = child.find("platform"); platform != child.end()) {
+          ref["platform"] = *platform;
+        }
+        if (auto ann = child.find("annotations"); ann != child.end()) ref["annotations"] = *ann;
+        if (auto urls = child.find("urls"); urls != child.end()) ref["urls"] = *urls;
+        references.push_back(std::move(ref));
+      }
+    }
+  }
+
   return nlohmann::json{
       {"id", a.id},
       {"type", ArtifactKind(a)},
@@ -62,8 +96,8 @@ Result<nlohmann::json> ApiService::ArtifactJson(const metadata::Artifact& a,
       {"push_time", a.push_time},
       {"pull_time", kZeroTime},
       {"extra_attrs", nlohmann::json::object()},
-      {"annotations", nlohmann::json::object()},
-      {"references", nullptr},
+      {"annotations", std::move(annotations)},
+      {"references", std::move(references)},
       {"tags", tags.empty() ? nlohmann::json() : tags},
       {"addition_links", nlohmann::json::object()},
       {"labels", nullptr},

@@ -273,6 +273,19 @@ Result<http::Response> ApiService::DeleteProject(Call& call) {
   return http::EmptyResponse(200);
 }
 
+Result<http::Response> ApiService::ProjectDeletable(Call& call) {
+  auto project = FindProject(call, call.Param("project_name_or_id"));
+  if (!project) return Fail(project.error());
+  BERTH_TRY(RequireProjectAdmin(call, *project));
+  auto count = projects_.RepositoryCount(project->id);
+  if (!count) return Fail(count.error());
+  nlohmann::json body = {{"deletable", *count == 0}};
+  if (*count > 0) {
+    body["message"] = fmt::format("the project contains {} repositories", *count);
+  }
+  return ToJsonResponse(200, body);
+}
+
 Result<http::Response> ApiService::ListMembers(Call& call) {
   auto project = FindProject(call, call.Param("project_name_or_id"));
   if (!project) return Fail(project.error());

@@ -172,4 +172,58 @@ Result<http::Response> ApiService::DeleteUser(Call& call) {
   return http::EmptyResponse(200);
 }
 
+Result<http::Response> ApiService::SetSysadmin(Call& call) {
+  BERTH_TRY(RequireSysadmin(call));
+  auto id = UserIdParam(call.Param("user_id"));
+  if (!id) return Fail(id.error());
+  auto body = ParseJsonObject(call.body);
+  if (!body) return Fail(body.error());
+  auto flag = body->find("sysadmin_flag");
+  if (flag == body->end() || !flag->is_boolean()) {
+    return Fail(ErrorCode::kBadRequest, "sysadmin_flag (boolean) is required");
+  }
+  auto user = users_.Get(*id);
+  if (!user) return Fail(user.error());
+  if (!*user) return Fail(ErrorCode::kNotFound, fmt::format("user {} not found", *id));
+  (*user)->sysadmin = flag->get<bool>();
+  (*user)->update_time = NowRfc3339();
+  BERTH_TRY(users_.Update(**user));
+  auth_.ForgetCachedCredentials();
+  return http::EmptyResponse(200);
+}
+
+Result<http::Response> ApiService::ChangePassword(Call& call) {
+  BERTH_TRY(RequireLogin(call));
+  auto id = UserIdParam(call.Param("user_id"));
+  if (!id) return Fail(id.error());
+  bool self = call.identity.user_id == *id;
+  if (!self && !call.identity.sysadmin) {
+    return Fail(ErrorCode::kForbidden, "only system administrators may change other passwords");
+  }
+  auto body = ParseJsonObject(call.body);
+  if (!body) return Fail(body.error());
+  auto old_password = OptionalString(*body, "old_password", 1024);
+  if (!old_password) return Fail(old_password.error());
+  auto new_password = OptionalString(*body, "new_password", 1024);
+  if (!new_password) return Fail(new_password.error());
+  if (!PasswordAcceptable(*new_password)) {
+    return Fail(ErrorCode::kBadRequest, std::string(kPasswordPolicy));
+  }
+  auto user = users_.Get(*id);
+  if (!user) return Fail(user.error());
+  if (!*user) return Fail(ErrorCode::kNotFound, fmt::format("user {} not found", *id));
+  // Administrators reset other users' passwords without the old one.
+  if (self && !auth::VerifyPassword((*user)->password_hash, *old_password)) {
+    return Fail(ErrorCode::kForbidden, "the old password is incorrect");
+  }
+  if (auth::VerifyPassword((*user)->password_hash, *new_password)) {
+    return Fail(ErrorCode::kBadRequest, "the new password must differ from the old one");
+  }
+  (*user)->password_hash = auth::HashPassword(*new_password);
+  (*user)->update_time = NowRfc3339();
+  BERTH_TRY(users_.Update(**user));
+  auth_.ForgetCachedCredentials();
+  return http::EmptyResponse(200);
+}
+
 }  // namespace berth::api

@@ -1,0 +1,115 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "api/api_test_fixture.h"
+
+namespace berth::api::test_support {
+namespace {
+
+using nlohmann::json;
+
+TEST_F(ApiServiceTest, WrongCredentialsAre401WithChallenge) {
+  auto r = Call("GET", "/users/current", Caller{"admin", "wrong"});
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(ErrorCodeOf(r), "UNAUTHORIZED");
+  EXPECT_TRUE(r.headers.Get("WWW-Authenticate").has_value());
+  r = Call("GET", "/users/current", kAnonymous);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.headers.Get("WWW-Authenticate"), "Basic realm=\"harbor\"");
+}
+
+TEST_F(ApiServiceTest, Users) {
+  auto r = Call("GET", "/users/current", admin());
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto me = Body(r);
+  EXPECT_EQ(me["username"], "admin");
+  EXPECT_EQ(me["sysadmin_flag"], true);
+  EXPECT_EQ(me["admin_role_in_auth"], false);
+  for (const char* f :
+       {"user_id", "email", "realname", "comment", "creation_time", "update_time"}) {
+    EXPECT_TRUE(me.contains(f)) << f;
+  }
+  EXPECT_FALSE(me.contains("password"));
+  EXPECT_FALSE(me.contains("password_hash"));
+
+  struct Case {
+    std::string password;
+    int status;
+  };
+  const Case passwords[] = {
+      {"short1A", 400},
+      {"alllowercase1", 400},
+      {"ALLUPPER1", 400},
+      {"NoDigitsHere", 400},
+      {std::string(129, 'a') + "A1", 400},
+      {"GoodPass1", 201},
+  };
+  for (const auto& c : passwords) {
+    r = Call("POST", "/users", admin(),
+             json{{"username", "carol"}, {"email", "c@x.io"}, {"password", c.password}}.dump());
+    EXPECT_EQ(r.status, c.status) << c.password << r.body;
+    if (c.status == 400) {
+      EXPECT_NE(Body(r)["errors"][0]["message"].get<std::string>().find("uppercase"),
+                std::string::npos);
+    }
+  }
+  EXPECT_TRUE(r.headers.Get("Location").value_or("").starts_with("/api/v2.0/users/"));
+  r = Call("POST", "/users", admin(),
+           json{{"username", "carol"}, {"password", "GoodPass1"}}.dump());
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(ErrorCodeOf(r), "CONFLICT");
+
+  Caller carol{"carol", "GoodPass1"};
+  EXPECT_EQ(Call("POST", "/users", carol, json{{"username", "d"}, {"password", "GoodPass1"}}.dump())
+                .status,
+            403);
+  EXPECT_EQ(Call("GET", "/users", carol).status, 403);
+  EXPECT_EQ(Call("GET", "/users", kAnonymous).status, 401);
+
+  r = Call("GET", "/users?page_size=1", admin());
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers.Get("X-Total-Count"), "2");
+  EXPECT_EQ(Body(r).size(), 1u);
+  r = Call("GET", "/users?q=username%3D~car", admin());
+  ASSERT_EQ(Body(r).size(), 1u);
+  int64_t carol_id = Body(r)[0]["user_id"];
+  int64_t admin_id = me["user_id"];
+
+  EXPECT_EQ(Call("GET", "/users/" + std::to_string(carol_id), carol).status, 200);
+  EXPECT_EQ(Call("GET", "/users/" + std::to_string(admin_id), carol).status, 403);
+  EXPECT_EQ(Call("DELETE", "/users/" + std::to_string(admin_id), admin()).status, 403);
+  EXPECT_EQ(Call("DELETE", "/users/" + std::to_string(carol_id), carol).status, 403);
+  EXPECT_EQ(Call("DELETE", "/users/" + std::to_string(carol_id), admin()).status, 200);
+  EXPECT_EQ(Call("GET", "/users/" + std::to_string(carol_id), admin()).status, 404);
+  EXPECT_EQ(Call("GET", "/users/current", carol).status, 401);
+}
+
+TEST_F(ApiServiceTest, SysadminFlagAndPassword) {
+  Caller erin = MakeUser("erin");
+  auto r = Call("GET", "/users/current", erin);
+  ASSERT_EQ(r.status, 200);
+  std::string path = "/users/" + std::to_string(Body(r)["user_id"].get<int64_t>());
+
+  EXPECT_EQ(Call("PUT", path + "/sysadmin", erin, R"({"sysadmin_flag":true})").status, 403);
+  EXPECT_EQ(Call("PUT", path + "/sysadmin", admin(), R"({"sysadmin_flag":true})").status, 200);
+  EXPECT_EQ(Call("GET", "/users", erin).status, 200);
+
+  EXPECT_EQ(Call("PUT", path + "/password", erin,
+                 R"({"old_password":"wrong","new_password":"NewPassw0rd"})")
+                .status,
+            403);
+  EXPECT_EQ(
+      Call("PUT", path + "/password", erin, R"({"old_password":"Passw0rdX","new_password":"weak"})")
+          .status,
+      400);
+  EXPECT_EQ(Call("PUT", path + "/password", erin,
+                 R"({"old_password":"Passw0rdX","new_password":"NewPassw0rd"})")
+                .status,
+            200);
+  EXPECT_EQ(Call("GET", "/users/current", erin).status, 401);
+  EXPECT_EQ(Call("GET", "/users/current", Caller{"erin", "NewPassw0rd"}).status, 200);
+}
+
+}  // namespace
+}  // namespace berth::api::test_support
