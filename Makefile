@@ -1,0 +1,33 @@
+# The two commands a new user needs: `make run` and `make test`.
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+LISTEN ?= 127.0.0.1:5000
+DATA ?= ./data
+
+.PHONY: deps configure build run test unit e2e bench clean
+
+deps:
+	@scripts/install-deps
+
+configure: deps
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	$(BUILD_DIR)/berth serve --listen $(LISTEN) --data $(DATA)
+
+unit: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+e2e: build
+	BERTH_BIN=$(CURDIR)/$(BUILD_DIR)/berth tests/e2e/run.sh -q
+
+test: unit e2e
+
+bench: build
+	/usr/bin/python3 bench/run.py
+
+clean:
+	rm -rf $(BUILD_DIR)
