@@ -1,10 +1,10 @@
 // The composition root: builds config → stores → services → server, and the command
 // line. Only this file knows every module.
-#include <CLI/CLI.hpp>
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -123,10 +123,10 @@ int Serve(const ServeFlags& flags) {
 
   content::ContentService content(blobs, artifacts, projects);
   registry::RegistryService registry(auth, content, blobs, uploads, artifacts);
-  api::ApiService api(auth, projects, artifacts, users, content,
-                      api::ApiOptions{.version = BERTH_VERSION,
-                                      .registry_url = {},
-                                      .external_url = cfg->external_url});
+  api::ApiService api(
+      auth, projects, artifacts, users, content,
+      api::ApiOptions{
+          .version = BERTH_VERSION, .registry_url = {}, .external_url = cfg->external_url});
 
   http::Server server(http::ServerOptions{cfg->host(), cfg->port(), cfg->threads});
   server.Mount("/v2/", [&](http::Request& r) { return registry.Handle(r); });

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
+#include <cstring>
 #include <limits>
 #include <thread>
 
@@ -74,39 +75,47 @@ void ParseTarget(std::string_view target, Request& req) {
 }
 
 // Streams the body of the request being parsed, answering `Expect: 100-continue` on the
-// first read so a client does not wait for a body nobody reads.
+// first read so a client does not wait for a body nobody reads. A body with a
+// Content-Length is read straight from the socket into the caller's buffer (one copy,
+// large reads); only chunked bodies go through the Beast parser.
 class ParserBodyReader final : public BodyReader {
  public:
   ParserBodyReader(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                    bhttp::request_parser<bhttp::buffer_body>& parser, bool expect_continue)
-      : stream_(stream), buffer_(buffer), parser_(parser), expect_continue_(expect_continue) {}
+      : stream_(stream),
+        buffer_(buffer),
+        parser_(parser),
+        expect_continue_(expect_continue),
+        chunked_(parser.chunked()),
+        remaining_(parser.content_length().value_or(0)) {}
 
   Task<Result<size_t>> ReadSome(std::span<char> buf) override {
-    if (parser_.is_done() || buf.empty()) co_return 0;
+    if (complete() || buf.empty()) co_return 0;
     if (expect_continue_) {
       expect_continue_ = false;
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       stream_.expires_after(kIoTimeout);
       boost::system::error_code ec;
-      auto n = co_await asio::async_write(stream_, asio::buffer(kContinue), WithError(ec));
-      if (ec) co_return Fail(ErrorCode::kBlobUploadInvalid, "connection lost: " + ec.message());
+      co_await asio::async_write(stream_, asio::buffer(kContinue), WithError(ec));
+      if (ec) co_return Broken("connection lost: " + ec.message());
     }
-    auto& body = parser_.get().body();
-    body.data = buf.data();
-    body.size = buf.size();
-    stream_.expires_after(kIoTimeout);
-    boost::system::error_code ec;
-    auto n = co_await bhttp::async_read(stream_, buffer_, parser_, WithError(ec));
-    if (ec == bhttp::error::need_buffer) ec = {};
-    size_t got = buf.size() - body.size;
-    if (ec) {
-      broken_ = true;
-      if (ec == bhttp::error::partial_message || ec == asio::error::eof) {
-        co_return Fail(ErrorCode::kSizeInvalid,
-                       "the request body ended before the declared Content-Length");
+    if (chunked_) co_return co_await ReadChunked(buf);
+    size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), remaining_));
+    size_t got = 0;
+    if (buffer_.size() > 0) {  // bytes that arrived with the header
+      got = std::min(want, buffer_.size());
+      std::memcpy(buf.data(), buffer_.data().data(), got);
+      buffer_.consume(got);
+    } else {
+      stream_.expires_after(kIoTimeout);
+      boost::system::error_code ec;
+      got = co_await stream_.async_read_some(asio::buffer(buf.data(), want), WithError(ec));
+      if (ec == asio::error::eof) {
+        co_return Broken("the request body ended before the declared Content-Length", true);
       }
-      co_return Fail(ErrorCode::kBlobUploadInvalid, "reading the request body: " + ec.message());
+      if (ec) co_return Broken("reading the request body: " + ec.message());
     }
+    remaining_ -= got;
     co_return got;
   }
 
@@ -116,15 +125,41 @@ class ParserBodyReader final : public BodyReader {
     return std::nullopt;
   }
 
+  // The whole body has been read (or there was none).
+  bool complete() const { return chunked_ ? parser_.is_done() : remaining_ == 0; }
   bool broken() const { return broken_; }
   // True while the client still waits for "100 Continue" before sending its body.
   bool untouched_expectation() const { return expect_continue_; }
 
  private:
+  Task<Result<size_t>> ReadChunked(std::span<char> buf) {
+    auto& body = parser_.get().body();
+    body.data = buf.data();
+    body.size = buf.size();
+    stream_.expires_after(kIoTimeout);
+    boost::system::error_code ec;
+    co_await bhttp::async_read(stream_, buffer_, parser_, WithError(ec));
+    if (ec == bhttp::error::need_buffer) ec = {};
+    size_t got = buf.size() - body.size;
+    if (ec == bhttp::error::partial_message || ec == asio::error::eof) {
+      co_return Broken("the request body ended before its last chunk", true);
+    }
+    if (ec) co_return Broken("reading the request body: " + ec.message());
+    co_return got;
+  }
+
+  std::unexpected<Error> Broken(std::string message, bool short_body = false) {
+    broken_ = true;
+    return Fail(short_body ? ErrorCode::kSizeInvalid : ErrorCode::kBlobUploadInvalid,
+                std::move(message));
+  }
+
   beast::tcp_stream& stream_;
   beast::flat_buffer& buffer_;
   bhttp::request_parser<bhttp::buffer_body>& parser_;
   bool expect_continue_;
+  const bool chunked_;
+  uint64_t remaining_;  // of a Content-Length body
   bool broken_ = false;
 };
 
@@ -136,11 +171,19 @@ void CopyHeaders(const Response& resp, Message& msg) {
 }  // namespace
 
 struct Server::Impl {
-  explicit Impl(ServerOptions o) : options(std::move(o)), acceptor(io) {}
+  explicit Impl(ServerOptions o) : options(std::move(o)) {
+    int n = options.threads;
+    if (n <= 0) n = static_cast<int>(std::max(2u, std::thread::hardware_concurrency() * 2));
+    for (int i = 0; i < n; ++i) contexts.push_back(std::make_unique<asio::io_context>(1));
+    acceptor.emplace(*contexts[0]);
+  }
 
   ServerOptions options;
-  asio::io_context io;
-  tcp::acceptor acceptor;
+  // One io_context per thread: a connection stays on one thread, so its steps never
+  // hand over between threads. The acceptor deals connections out round-robin.
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::optional<tcp::acceptor> acceptor;
+  size_t next_context = 0;
   std::vector<std::pair<std::string, Handler>> routes;  // longest prefix first
   std::vector<std::thread> threads;
 
@@ -157,14 +200,15 @@ struct Server::Impl {
   asio::awaitable<void> Accept() {
     for (;;) {
       boost::system::error_code ec;
-      auto socket = co_await acceptor.async_accept(WithError(ec));
+      auto& context = *contexts[next_context++ % contexts.size()];
+      auto socket = co_await acceptor->async_accept(context, WithError(ec));
       if (ec) {
         if (ec == asio::error::operation_aborted) co_return;
         spdlog::warn("accept: {}", ec.message());
         continue;
       }
       socket.set_option(tcp::no_delay(true));
-      asio::co_spawn(io, Session(std::move(socket)), asio::detached);
+      asio::co_spawn(context, Session(std::move(socket)), asio::detached);
     }
   }
 
@@ -304,24 +348,23 @@ struct Server::Impl {
       // unread body (or one we never asked for with 100-continue) closes it.
       // Drain a small unread body so the connection can be reused; a large one, or one
       // the client holds back until 100-continue, closes the connection instead.
-      if (!parser.is_done() && !body.broken() && !body.untouched_expectation() &&
+      if (!body.complete() && !body.broken() && !body.untouched_expectation() &&
           body.declared_length() && *body.declared_length() <= 64 * 1024) {
         char sink[16 * 1024];
-        while (!parser.is_done()) {
+        while (!body.complete()) {
           auto r = co_await body.ReadSome(std::span<char>(sink, sizeof sink));
           if (!r || *r == 0) break;
         }
       }
-      bool keep_alive = header.keep_alive() && parser.is_done() && !body.broken();
+      bool keep_alive = header.keep_alive() && body.complete() && !body.broken();
       bool head = req.method == "HEAD";
       bool ok = co_await Write(stream, resp, head, keep_alive, header.version());
       spdlog::debug("{} {} {} -> {}", remote, req.method, req.target, resp.status);
       if (!ok || !keep_alive) break;
     }
     if (!bad_request_reason.empty()) {
-      bad_response =
-          ErrorResponse(MakeError(ErrorCode::kBadRequest,
-                                  "malformed HTTP request: " + bad_request_reason));
+      bad_response = ErrorResponse(
+          MakeError(ErrorCode::kBadRequest, "malformed HTTP request: " + bad_request_reason));
       co_await Write(stream, bad_response, false, false, 11);
     }
     boost::system::error_code ignored;
@@ -347,7 +390,7 @@ Status Server::Start() {
                 "invalid listen address \"" + impl_->options.host + "\": " + ec.message());
   }
   tcp::endpoint endpoint(address, impl_->options.port);
-  auto& acc = impl_->acceptor;
+  auto& acc = *impl_->acceptor;
   acc.open(endpoint.protocol(), ec);
   if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acc.bind(endpoint, ec);
@@ -357,21 +400,25 @@ Status Server::Start() {
                                           std::to_string(impl_->options.port) + ": " +
                                           ec.message());
   }
-  asio::co_spawn(impl_->io, impl_->Accept(), asio::detached);
+  asio::co_spawn(*impl_->contexts[0], impl_->Accept(), asio::detached);
   return Ok();
 }
 
 uint16_t Server::port() const {
   boost::system::error_code ec;
-  auto ep = impl_->acceptor.local_endpoint(ec);
+  auto ep = impl_->acceptor->local_endpoint(ec);
   return ec ? 0 : ep.port();
 }
 
 void Server::Run() {
-  int n = impl_->options.threads;
-  if (n <= 0) n = std::max(2u, std::thread::hardware_concurrency() * 2);
-  for (int i = 1; i < n; ++i) impl_->threads.emplace_back([this] { impl_->io.run(); });
-  impl_->io.run();
+  auto& contexts = impl_->contexts;
+  for (size_t i = 1; i < contexts.size(); ++i) {
+    impl_->threads.emplace_back([&context = *contexts[i]] {
+      auto guard = asio::make_work_guard(context);
+      context.run();
+    });
+  }
+  contexts[0]->run();
   for (auto& t : impl_->threads) {
     if (t.joinable()) t.join();
   }
@@ -380,8 +427,8 @@ void Server::Run() {
 
 void Server::Stop() {
   boost::system::error_code ec;
-  impl_->acceptor.close(ec);
-  impl_->io.stop();
+  if (impl_->acceptor) impl_->acceptor->close(ec);
+  for (auto& context : impl_->contexts) context->stop();
 }
 
 }  // namespace berth::http

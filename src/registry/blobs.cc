@@ -58,10 +58,10 @@ http::Task<http::Response> RegistryService::GetBlob(http::Request& request,
   if (auto header = request.headers.Get("Range")) {
     auto parsed = ParseRange(*header, *size);
     if (!parsed) {
-      auto err = RegistryError(MakeError(ErrorCode::kRangeInvalid,
-                                         "Range \"" + std::string(header->substr(0, 100)) +
-                                             "\" cannot be served from a blob of " +
-                                             std::to_string(*size) + " bytes"));
+      auto err = RegistryError(
+          MakeError(ErrorCode::kRangeInvalid, "Range \"" + std::string(header->substr(0, 100)) +
+                                                  "\" cannot be served from a blob of " +
+                                                  std::to_string(*size) + " bytes"));
       err.headers.Set("Content-Range", "bytes */" + std::to_string(*size));
       co_return err;
     }

@@ -16,8 +16,8 @@ http::Task<http::Response> RegistryService::Manifest(http::Request& request,
                                "data into blobs");
     auto body = co_await http::ReadAll(*request.body, content::kMaxManifestSize, too_large);
     if (!body) co_return RegistryError(body.error());
-    auto put = content_.PutManifest(repo, *ref, *body,
-                                    request.headers.Get("Content-Type").value_or(""));
+    auto put =
+        content_.PutManifest(repo, *ref, *body, request.headers.Get("Content-Type").value_or(""));
     if (!put) co_return RegistryError(put.error());
     auto resp = http::EmptyResponse(201);
     resp.headers.Set("Location", "/v2/" + repo.name + "/manifests/" + put->digest.str());

@@ -1,9 +1,9 @@
 #include "registry/registry_service.h"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <nlohmann/json.hpp>
 
 #include "common/names.h"
 
@@ -20,9 +20,9 @@ Result<int64_t> ParsePageSize(const http::Request& request) {
   int64_t value = -1;
   auto [ptr, ec] = std::from_chars(n->data(), n->data() + n->size(), value);
   if (ec != std::errc() || ptr != n->data() + n->size() || value < 0 || value > kMaxPageSize) {
-    return Fail(ErrorCode::kPaginationNumberInvalid,
-                "n=\"" + std::string(n->substr(0, 40)) + "\" must be an integer from 0 to " +
-                    std::to_string(kMaxPageSize));
+    return Fail(ErrorCode::kPaginationNumberInvalid, "n=\"" + std::string(n->substr(0, 40)) +
+                                                         "\" must be an integer from 0 to " +
+                                                         std::to_string(kMaxPageSize));
   }
   return value;
 }
@@ -135,13 +135,13 @@ http::Task<http::Response> RegistryService::Handle(http::Request& request) {
 http::Task<http::Response> RegistryService::Dispatch(http::Request& request) {
   std::optional<registry::Route> route = ParseRoute(request.path);
   if (!route) {
-    co_return RegistryError(MakeError(ErrorCode::kNotFound,
-                                      "no such /v2 endpoint: " + request.path.substr(0, 200)));
+    co_return RegistryError(
+        MakeError(ErrorCode::kNotFound, "no such /v2 endpoint: " + request.path.substr(0, 200)));
   }
   if (!MethodAllowed(route->kind, request.method)) {
-    co_return RegistryError(MakeError(
-        ErrorCode::kUnsupported,
-        request.method + " is not supported on " + request.path.substr(0, 200)));
+    co_return RegistryError(
+        MakeError(ErrorCode::kUnsupported,
+                  request.method + " is not supported on " + request.path.substr(0, 200)));
   }
   if (route->kind == RouteKind::kBase) co_return co_await Base(request);
   if (route->kind == RouteKind::kCatalog) co_return co_await Catalog(request);
@@ -211,8 +211,7 @@ http::Task<http::Response> RegistryService::Referrers(http::Request& request,
                                                       const Route& route) {
   auto digest = Digest::Parse(route.arg);
   if (!digest) co_return RegistryError(digest.error());
-  auto result =
-      content_.Referrers(repo, *digest, request.Query("artifactType").value_or(""));
+  auto result = content_.Referrers(repo, *digest, request.Query("artifactType").value_or(""));
   if (!result) co_return RegistryError(result.error());
   http::Response resp;
   resp.headers.Set("Content-Type", "application/vnd.oci.image.index.v1+json");

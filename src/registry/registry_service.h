@@ -23,7 +23,10 @@ class RegistryService {
   RegistryService(auth::AuthService& auth, content::ContentService& content,
                   storage::BlobStore& blobs, metadata::UploadStore& uploads,
                   metadata::ArtifactStore& artifacts)
-      : auth_(auth), content_(content), blobs_(blobs), artifacts_(artifacts),
+      : auth_(auth),
+        content_(content),
+        blobs_(blobs),
+        artifacts_(artifacts),
         sessions_(blobs, uploads) {}
 
   // Serves every request under /v2.
@@ -34,8 +37,7 @@ class RegistryService {
   // when the request may not go on.
   std::optional<http::Response> Guard(const http::Request& request, const Route& route,
                                       auth::Action action, auth::Identity& who);
-  http::Response Deny(const http::Request& request, const Error& error,
-                      std::string_view scope);
+  http::Response Deny(const http::Request& request, const Error& error, std::string_view scope);
 
   http::Task<http::Response> Dispatch(http::Request& request);
   http::Task<http::Response> Base(http::Request& request);
@@ -54,8 +56,7 @@ class RegistryService {
                                     const Route& route);
   // Streams the request body into `writer`, checking Content-Range when given.
   http::Task<Status> ReceiveChunk(http::Request& request, storage::BlobWriter& writer);
-  http::Task<http::Response> FinishUpload(http::Request& request,
-                                          const metadata::Repository& repo,
+  http::Task<http::Response> FinishUpload(http::Request& request, const metadata::Repository& repo,
                                           std::unique_ptr<storage::BlobWriter> writer,
                                           std::string_view digest_text);
   // manifests.cc

@@ -4,19 +4,18 @@
 
 namespace berth::registry {
 
-Result<std::unique_ptr<storage::BlobWriter>> UploadSessions::Create(
-    const std::string& repository) {
+Result<std::unique_ptr<storage::BlobWriter>> UploadSessions::Create(const std::string& repository) {
   auto writer = blobs_.CreateUpload();
   if (!writer) return writer;
-  BERTH_TRY(uploads_.Create(
-      metadata::Upload{(*writer)->id(), repository, metadata::NowTimestamp()}));
+  BERTH_TRY(
+      uploads_.Create(metadata::Upload{(*writer)->id(), repository, metadata::NowTimestamp()}));
   std::lock_guard lock(mu_);
   busy_[(*writer)->id()] = true;
   return writer;
 }
 
-Result<std::unique_ptr<storage::BlobWriter>> UploadSessions::CheckOut(
-    const std::string& repository, const std::string& id) {
+Result<std::unique_ptr<storage::BlobWriter>> UploadSessions::CheckOut(const std::string& repository,
+                                                                      const std::string& id) {
   auto unknown = [&] {
     return Fail(ErrorCode::kBlobUploadUnknown,
                 "upload " + id.substr(0, 80) + " is unknown for repository " + repository +

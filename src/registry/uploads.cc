@@ -11,9 +11,7 @@ namespace {
 
 constexpr size_t kChunkBuffer = 1 << 20;
 
-std::string RangeHeader(int64_t size) {
-  return "0-" + std::to_string(size > 0 ? size - 1 : 0);
-}
+std::string RangeHeader(int64_t size) { return "0-" + std::to_string(size > 0 ? size - 1 : 0); }
 
 http::Response SessionResponse(int status, std::string_view name, const storage::BlobWriter& w) {
   auto resp = http::EmptyResponse(status);
