@@ -8,6 +8,9 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+
 #include <thread>
 
 namespace berth::http {
@@ -121,6 +124,34 @@ TEST_F(ServerTest, Cases) {
   }
   auto head = RoundTrip(server_->port(), cases[7].request);
   EXPECT_EQ(head.find("hello file"), std::string::npos) << "HEAD must not send a body";
+}
+
+}  // namespace
+}  // namespace berth::http
+
+#include "http/blocking_pool.h"
+
+namespace berth::http {
+namespace {
+
+TEST(BlockingPool, RunsWorkOffThreadAndResumes) {
+  boost::asio::io_context io;
+  BlockingPool pool(2);
+  std::thread::id io_thread = std::this_thread::get_id(), worker;
+  int result = 0;
+  boost::asio::co_spawn(
+      io,
+      [&]() -> Task<void> {
+        result = co_await pool.Run<int>([&] {
+          worker = std::this_thread::get_id();
+          return 42;
+        });
+        EXPECT_EQ(std::this_thread::get_id(), io_thread);
+      },
+      boost::asio::detached);
+  io.run();
+  EXPECT_EQ(result, 42);
+  EXPECT_NE(worker, io_thread);
 }
 
 }  // namespace

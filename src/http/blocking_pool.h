@@ -1,0 +1,41 @@
+// BlockingPool: runs blocking work (outbound HTTP through libcurl, long disk work) off the
+// io threads, so a slow remote never stalls unrelated connections.
+//
+// Thread safety: Run may be called from any coroutine on any io thread; the coroutine
+// resumes on its own executor when the work is done.
+#pragma once
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <functional>
+
+#include "http/message.h"
+
+namespace berth::http {
+
+class BlockingPool {
+ public:
+  explicit BlockingPool(int threads) : pool_(threads) {}
+  ~BlockingPool() { pool_.join(); }
+  BlockingPool(const BlockingPool&) = delete;
+  BlockingPool& operator=(const BlockingPool&) = delete;
+
+  // Runs `work` on a pool thread and returns its result to the awaiting coroutine.
+  // `work` must not throw.
+  template <typename T>
+  Task<T> Run(std::function<T()> work) {
+    co_return co_await boost::asio::co_spawn(
+        pool_.get_executor(),
+        [work = std::move(work)]() -> boost::asio::awaitable<T> { co_return work(); },
+        boost::asio::use_awaitable);
+  }
+
+  void Stop() { pool_.stop(); }
+
+ private:
+  boost::asio::thread_pool pool_;
+};
+
+}  // namespace berth::http
