@@ -39,7 +39,7 @@ int64_t PlusOne(int64_t n) {
 
 }  // namespace
 
-Result<Repository> ContentService::ResolveRepository(std::string_view name, bool create) {
+Result<metadata::Project> ContentService::ResolveProject(std::string_view name) {
   if (name.find('/') == std::string_view::npos) {
     return Fail(ErrorCode::kNameInvalid,
                 "invalid repository name " + Quoted(name) +
@@ -58,7 +58,13 @@ Result<Repository> ContentService::ResolveRepository(std::string_view name, bool
                     "/api/v2.0/projects)",
                 std::string(name));
   }
-  if (create) return artifacts_.EnsureRepository((*project)->id, name);
+  return std::move(**project);
+}
+
+Result<Repository> ContentService::ResolveRepository(std::string_view name, bool create) {
+  auto project = ResolveProject(name);
+  if (!project) return Fail(project.error());
+  if (create) return artifacts_.EnsureRepository(project->id, name);
   auto repo = artifacts_.GetRepository(name);
   if (!repo) return Fail(repo.error());
   if (!repo->has_value()) {

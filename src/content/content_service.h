@@ -63,6 +63,8 @@ class ContentService {
   // the repository does not exist and `create` is false. With `create` the repository
   // row is made when missing.
   Result<metadata::Repository> ResolveRepository(std::string_view name, bool create);
+  // The project of repository `name`: NAME_INVALID / NAME_UNKNOWN as ResolveRepository.
+  Result<metadata::Project> ResolveProject(std::string_view name);
 
   // The size of `digest` when it is linked to the repository and present in the store;
   // BLOB_UNKNOWN otherwise.

@@ -113,13 +113,19 @@ std::optional<http::Response> RegistryService::Guard(const http::Request& reques
   who = std::move(*identity);
   auto allowed = auth_.Authorize(who, route.name, action);
   if (allowed) return std::nullopt;
-  auto error = allowed.error();
-  if ((error.code == ErrorCode::kUnauthorized || error.code == ErrorCode::kDenied) &&
-      !who.anonymous()) {
+  const Error& error = allowed.error();
+  if (who.anonymous()) {
+    // Anonymous callers learn nothing about which projects exist: they are asked to
+    // authenticate, as for a private project.
+    return Deny(request, MakeError(ErrorCode::kUnauthorized, "authentication required"), scope);
+  }
+  if (error.code == ErrorCode::kUnauthorized || error.code == ErrorCode::kDenied) {
     // A signed-in user asking for a project that does not exist learns that, rather than
     // a bare "unauthorized" from a token that could grant nothing.
-    auto repo = content_.ResolveRepository(route.name, false);
-    if (!repo && repo.error().message.starts_with("project")) return RegistryError(repo.error());
+    auto project = content_.ResolveProject(route.name);
+    if (!project && project.error().code == ErrorCode::kNameUnknown) {
+      return RegistryError(project.error());
+    }
   }
   return Deny(request, error, scope);
 }
