@@ -130,6 +130,15 @@ class Tokens:
             return self._tokens.get(token)
 
 
+def repository_of(path: str) -> str | None:
+    """The repository name in a /v2/<name>/(blobs|manifests|tags)/... path."""
+    parts = urllib.parse.urlsplit(path).path.split("/")
+    for i, part in enumerate(parts):
+        if i > 2 and part in ("blobs", "manifests", "tags"):
+            return "/".join(parts[2:i])
+    return None
+
+
 def now_iso() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -236,14 +245,29 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(401, {"details": "incorrect username or password"})
             return
         token = self.state.tokens.issue(subject)
-        reply = {"token": token, "expires_in": 300, "issued_at": now_iso()}
-        if field != "token":
-            reply[field] = token
-        self.send_json(200, reply)
+        self.send_json(200, {field: token, "expires_in": 300, "issued_at": now_iso()})
 
     def bearer_subject(self) -> str | None:
         token = self.bearer()
         return None if token is None else self.state.tokens.subject(token)
+
+    def v2_front(self, realm: str, service: str, may_write=None,
+                 path: str | None = None) -> None:
+        """A token-gated /v2/ front: anonymous tokens may only ping /v2/; writes
+        (POST/PUT/PATCH/DELETE) to repository `name` need may_write(name) -> error or None."""
+        subject = self.bearer_subject()
+        upstream_path = path or self.path
+        is_ping = urllib.parse.urlsplit(upstream_path).path in ("/v2", "/v2/")
+        if subject is None or (subject == "" and not is_ping):
+            self.challenge(realm, service)
+            return
+        if may_write and self.command in ("POST", "PUT", "PATCH", "DELETE"):
+            name = repository_of(upstream_path)
+            problem = may_write(name) if name else None
+            if problem:
+                self.registry_error(*problem)
+                return
+        self.proxy_v2(upstream_path)
 
     def proxy_v2(self, path: str | None = None) -> None:
         """Forwards this request (path defaults to the request's) to the upstream."""
