@@ -31,6 +31,13 @@ std::string ReadToken(std::string_view s, size_t& i) {
   return std::string(s.substr(start, i - start));
 }
 
+// Reads an unquoted parameter value: up to a comma or whitespace (lenient: URLs too).
+std::string ReadBare(std::string_view s, size_t& i) {
+  size_t start = i;
+  while (i < s.size() && s[i] != ',' && s[i] != ' ' && s[i] != '\t') ++i;
+  return std::string(s.substr(start, i - start));
+}
+
 // Reads a quoted string starting at s[i] == '"'; handles backslash escapes.
 std::string ReadQuoted(std::string_view s, size_t& i) {
   std::string out;
@@ -96,7 +103,7 @@ std::vector<Challenge> ParseChallenges(std::string_view s) {
       // A parameter of the current challenge.
       ++i;
       SkipSpaces(s, i);
-      std::string value = i < s.size() && s[i] == '"' ? ReadQuoted(s, i) : ReadToken(s, i);
+      std::string value = i < s.size() && s[i] == '"' ? ReadQuoted(s, i) : ReadBare(s, i);
       if (!out.empty()) out.back().params[Lower(word)] = value;
       continue;
     }
