@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "common/digest.h"
 #include "remote/test_servers.h"
@@ -153,6 +155,24 @@ TEST_F(NoAuthRegistryTest, FullRoundTrip) {
   auto after = client.HeadManifest("team/app", *digest);
   ASSERT_TRUE(after);
   EXPECT_FALSE(*after);
+}
+
+TEST_F(NoAuthRegistryTest, ConcurrentCallsShareOneClient) {
+  DistributionClient client(Options(registry_->url()), nullptr);
+  const std::string data = "shared blob";
+  ASSERT_TRUE(Push(client, "team/concurrent", data));
+  std::atomic<int> found{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) {
+        auto size = client.BlobSize("team/concurrent", Sha256Digest(data));
+        if (size && *size && **size == static_cast<int64_t>(data.size())) ++found;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(found, 100);
 }
 
 TEST_F(NoAuthRegistryTest, BadBlobDigestIsReported) {

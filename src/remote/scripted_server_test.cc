@@ -5,6 +5,7 @@
 #include <atomic>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "remote/distribution_client.h"
 #include "remote/test_servers.h"
@@ -41,8 +42,7 @@ class CountingCredentials : public CredentialProvider {
 // A registry whose /token endpoint issues "tok-N" to bob:pw (Basic "Ym9iOnB3").
 class BearerServer {
  public:
-  BearerServer()
-      : server_([this](const MiniRequest& r) { return Handle(r); }) {}
+  BearerServer() : server_([this](const MiniRequest& r) { return Handle(r); }) {}
   std::string url() const { return server_.url(); }
   int fetches() const { return fetches_; }
   std::string last_token_query() {
@@ -63,15 +63,16 @@ class BearerServer {
         return Reply{401, {}, R"({"errors":[{"code":"UNAUTHORIZED","message":"bad login"}]})"};
       }
       valid_ = "tok-" + std::to_string(++fetches_);
-      return Reply{200, {{"Content-Type", "application/json"}},
+      return Reply{200,
+                   {{"Content-Type", "application/json"}},
                    nlohmann::json{{"token", valid_}, {"expires_in", 300}}.dump()};
     }
     if (r.Header("authorization") != "Bearer " + valid_) {
-      return Reply{401,
-                   {{"WWW-Authenticate",
-                     "Bearer realm=\"" + server_.url() + "/token\",service=\"mini\""},
-                    kApiVersion},
-                   R"({"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]})"};
+      return Reply{
+          401,
+          {{"WWW-Authenticate", "Bearer realm=\"" + server_.url() + "/token\",service=\"mini\""},
+           kApiVersion},
+          R"({"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]})"};
     }
     if (r.target == "/v2/") return Reply{200, {kApiVersion}, "{}"};
     if (r.target == "/v2/app/x/tags/list") {
@@ -191,6 +192,20 @@ TEST(PagingTest, CatalogAndTagsFollowLinks) {
   auto tags = client.ListTags("a");
   ASSERT_TRUE(tags) << tags.error().message;
   EXPECT_EQ(*tags, (std::vector<std::string>{"t1"}));
+}
+
+TEST(TimeoutTest, SilentServerTimesOut) {
+  MiniHttpServer slow([](const MiniRequest&) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    return Reply{200, {kApiVersion}, "{}"};
+  });
+  ClientOptions options = Options(slow.url());
+  options.network.timeout = std::chrono::seconds(1);
+  DistributionClient client(options, nullptr);
+  auto st = client.Ping();
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().message,
+            "127.0.0.1:" + std::to_string(slow.port()) + " did not answer within 1 s");
 }
 
 }  // namespace

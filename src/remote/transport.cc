@@ -103,6 +103,16 @@ size_t OnWrite(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
+// Lets curl resend a body on a fresh connection: always for buffered bodies, for a
+// streamed source only while nothing has been read from it.
+int OnSeek(void* user, curl_off_t offset, int origin) {
+  auto* ex = static_cast<Exchange*>(user);
+  if (origin != SEEK_SET || offset != 0) return CURL_SEEKFUNC_CANTSEEK;
+  if (ex->request->source) return ex->sent == 0 ? CURL_SEEKFUNC_OK : CURL_SEEKFUNC_CANTSEEK;
+  ex->body_offset = 0;
+  return CURL_SEEKFUNC_OK;
+}
+
 size_t OnRead(char* buffer, size_t size, size_t count, void* user) {
   auto* ex = static_cast<Exchange*>(user);
   size_t room = size * count;
@@ -257,6 +267,8 @@ Result<HttpResponse> Transport::Perform(const TransportRequest& request) {
       curl_easy_setopt(easy, CURLOPT_UPLOAD, 1L);
       curl_easy_setopt(easy, CURLOPT_READFUNCTION, &OnRead);
       curl_easy_setopt(easy, CURLOPT_READDATA, &ex);
+      curl_easy_setopt(easy, CURLOPT_SEEKFUNCTION, &OnSeek);
+      curl_easy_setopt(easy, CURLOPT_SEEKDATA, &ex);
       curl_off_t size =
           request.source ? request.source_size : static_cast<curl_off_t>(request.body.size());
       curl_easy_setopt(easy, CURLOPT_INFILESIZE_LARGE, size);
