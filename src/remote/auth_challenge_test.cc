@@ -21,8 +21,8 @@ TEST(ParseChallengesTest, Table) {
       {R"(Bearer realm="https://h/token?a=1,b=2", service="svc", scope="repository:a/b:pull,push")",
        "bearer", "https://h/token?a=1,b=2", "svc", "repository:a/b:pull,push"},
       {R"(Basic realm="basic-realm")", "basic", "basic-realm", "", ""},
-      {R"(Basic realm="x", Bearer realm="https://t/tok",service="s")", "bearer",
-       "https://t/tok", "s", ""},
+      {R"(Basic realm="x", Bearer realm="https://t/tok",service="s")", "bearer", "https://t/tok",
+       "s", ""},
       {R"(BEARER Realm=https://t/tok, Service=s)", "bearer", "https://t/tok", "s", ""},
       {R"(Negotiate)", "", "", "", ""},
       {R"(Bearer realm="quote \"inside\"")", "bearer", R"(quote "inside")", "", ""},
@@ -59,7 +59,9 @@ TEST(ScopesForTest, Table) {
       {"PUT", "/v2/a/manifests/v1", "", {"repository:a:pull,push"}},
       {"POST", "/v2/p/r/blobs/uploads/", "", {"repository:p/r:pull,push"}},
       {"PATCH", "/v2/p/r/blobs/uploads/uuid-1", "", {"repository:p/r:pull,push"}},
-      {"PUT", "/v2/p/r/blobs/uploads/uuid-1", "_state=x&digest=sha256%3Aab",
+      {"PUT",
+       "/v2/p/r/blobs/uploads/uuid-1",
+       "_state=x&digest=sha256%3Aab",
        {"repository:p/r:pull,push"}},
       {"DELETE", "/v2/p/r/manifests/sha256:abc", "", {"repository:p/r:*"}},
       {"POST",
@@ -105,7 +107,8 @@ TEST(TokenResponseTest, IssuedAtCountsWhenClocksAgree) {
   auto token = ParseTokenResponse(
       R"({"token":"t","expires_in":300,"issued_at":"2023-11-14T22:12:20.123Z"})", now);
   ASSERT_TRUE(token);
-  EXPECT_EQ(token->expires, now - std::chrono::seconds(60) + std::chrono::seconds(300) - kTokenSkew);
+  EXPECT_EQ(token->expires,
+            now - std::chrono::seconds(60) + std::chrono::seconds(300) - kTokenSkew);
   // A far-off issued_at (skewed clock) is ignored.
   token = ParseTokenResponse(R"({"token":"t","expires_in":300,"issued_at":"2001-01-01T00:00:00Z"})",
                              now);

@@ -193,8 +193,9 @@ struct DistributionClient::Impl {
   }
 
   struct AuthUsed {
-    std::string token_key;  // non-empty when a Bearer token was used
-    bool any = false;
+    std::string token_key;     // non-empty when a Bearer token was used
+    bool any = false;          // an Authorization header was sent
+    bool credentials = false;  // ... backed by a username (not anonymous)
   };
 
   // The Authorization header line for a registry request, or empty.
@@ -215,6 +216,7 @@ struct DistributionClient::Impl {
       if (!credential) return Fail(std::move(credential).error());
       if (credential->username.empty()) return std::string();
       used.any = true;
+      used.credentials = true;
       return BasicHeader(*credential);
     }
     Url parsed;
@@ -228,7 +230,9 @@ struct DistributionClient::Impl {
       cached = token->value;
       tokens.Put(key, std::move(*token), Clock::now());
     }
+    Result<BasicCredential> credential = credentials->Get();
     used.any = true;
+    used.credentials = credential && !credential->username.empty();
     used.token_key = key;
     return "Authorization: Bearer " + *cached;
   }
@@ -272,7 +276,7 @@ struct DistributionClient::Impl {
       AuthUsed used;
       Result<std::string> auth = Authorization(request.method, request.url, used);
       if (!auth) return Fail(std::move(auth).error());
-      if (had_credentials) *had_credentials = used.any;
+      if (had_credentials) *had_credentials = used.credentials;
       Result<HttpResponse> response = FollowRedirects(request, request.url, &*auth);
       if (!response || response->status != 401 || attempt > 0 || request.source) return response;
       if (used.any) {
