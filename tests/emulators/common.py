@@ -40,6 +40,12 @@ ALL_HOSTS = [
     "quay.io",
     "acme.jfrog.io",
     "myreg.azurecr.io",
+    # Cloud providers (ecr, gcr, aliacr, swr emulators).
+    "api.ecr.us-east-1.amazonaws.com", "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+    "gcr.io", "us-docker.pkg.dev",
+    "registry.cn-hangzhou.aliyuncs.com", "myinst-registry.cn-hangzhou.cr.aliyuncs.com",
+    "cr.cn-hangzhou.aliyuncs.com", "dockerauth.cn-hangzhou.aliyuncs.com",
+    "swr.cn-north-4.myhuaweicloud.com",
 ]
 
 
