@@ -28,7 +28,8 @@ std::string Describe(const Error& error) {
 
 Status PushTinyImage(remote::DistributionClient& client, const std::string& repository,
                      const std::string& tag) {
-  const std::string config = R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}})";
+  const std::string config =
+      R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}})";
   const std::string layer = "berth conformance layer " + repository;
   const std::string config_digest = Sha256Digest(config);
   const std::string layer_digest = Sha256Digest(layer);
@@ -37,7 +38,8 @@ Status PushTinyImage(remote::DistributionClient& client, const std::string& repo
   BERTH_TRY(client.PushBlob(repository, layer_digest, static_cast<int64_t>(layer.size()),
                             FromString(layer)));
   const std::string manifest =
-      std::string(R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",)") +
+      std::string(
+          R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",)") +
       R"("config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" +
       config_digest + R"(","size":)" + std::to_string(config.size()) +
       R"(},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":")" +
@@ -113,10 +115,11 @@ void RunAdapterConformance(const ConformanceTarget& target) {
     EXPECT_EQ(repositories.error().code, ErrorCode::kBadRequest);
   } else {
     ASSERT_TRUE(repositories.has_value()) << Describe(repositories.error());
-    if (!target.push_repository.empty())
+    if (!target.push_repository.empty()) {
       EXPECT_NE(std::find(repositories->begin(), repositories->end(), target.push_repository),
                 repositories->end())
           << "pushed repository missing from ListRepositories";
+    }
   }
 }
 

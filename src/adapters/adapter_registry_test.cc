@@ -9,8 +9,10 @@ AdapterRegistration Fake(std::string type) {
   AdapterRegistration registration;
   registration.info.type = std::move(type);
   registration.info.description = "fake";
-  registration.factory = [](const Endpoint&, const AdapterDeps&)
-      -> Result<std::unique_ptr<Adapter>> { return Fail(ErrorCode::kUnsupported, "fake"); };
+  registration.factory = [](const Endpoint&,
+                            const AdapterDeps&) -> Result<std::unique_ptr<Adapter>> {
+    return Fail(ErrorCode::kUnsupported, "fake");
+  };
   return registration;
 }
 
@@ -46,8 +48,8 @@ TEST(AdapterRegistry, CreateValidatesTheCredentialFirst) {
     if (e.access_secret.empty()) return Fail(ErrorCode::kBadRequest, "access_secret missing");
     return Ok();
   };
-  registration.factory = [&built](const Endpoint&, const AdapterDeps&)
-      -> Result<std::unique_ptr<Adapter>> {
+  registration.factory = [&built](const Endpoint&,
+                                  const AdapterDeps&) -> Result<std::unique_ptr<Adapter>> {
     built = true;
     return Fail(ErrorCode::kUnsupported, "fake");
   };
@@ -87,7 +89,13 @@ TEST_F(Builtin, CapabilitiesAreData) {
   const std::vector<InfoCase> cases = {
       {"docker-registry", true, false, {"image"}, "", "", ""},
       {"harbor", true, true, {"image", "artifact"}, "", "", ""},
-      {"docker-hub", true, false, {"image"}, "EndpointPatternTypeFix", "https://hub.docker.com", ""},
+      {"docker-hub",
+       true,
+       false,
+       {"image"},
+       "EndpointPatternTypeFix",
+       "https://hub.docker.com",
+       ""},
       {"github-ghcr", true, false, {"image"}, "EndpointPatternTypeFix", "https://ghcr.io", ""},
       {"gitlab", false, false, {"image"}, "", "", ""},
       {"quay", false, false, {"image"}, "EndpointPatternTypeStandard", "", "AccessKeyTypeFix"},
@@ -157,8 +165,10 @@ TEST_F(Builtin, CredentialValidators) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.type + " " + c.secret);
-    Endpoint endpoint{.type = c.type, .url = "https://r.example.com",
-                      .credential_type = c.credential_type, .access_key = "json_file",
+    Endpoint endpoint{.type = c.type,
+                      .url = "https://r.example.com",
+                      .credential_type = c.credential_type,
+                      .access_key = "json_file",
                       .access_secret = c.secret};
     const auto& validate = registry_.Find(c.type)->validate_credential;
     ASSERT_TRUE(validate);
@@ -168,12 +178,15 @@ TEST_F(Builtin, CredentialValidators) {
       EXPECT_EQ(status.error().code, ErrorCode::kBadRequest);
       EXPECT_NE(status.error().message.find(c.message_part), std::string::npos)
           << status.error().message;
-      if (c.type == "quay")
+      if (c.type == "quay") {
         EXPECT_NE(status.error().message.find("access_secret must be JSON like"),
                   std::string::npos);
+      }
     }
     // Create runs the same validator and never reaches the network on failure.
-    if (!c.ok) EXPECT_FALSE(registry_.Create(endpoint, {}).has_value());
+    if (!c.ok) {
+      EXPECT_FALSE(registry_.Create(endpoint, {}).has_value());
+    }
   }
 }
 

@@ -106,7 +106,7 @@ class Upstream:
         return resp.status, resp.getheaders(), data
 
     def catalog(self) -> list[str]:
-        status, _, data = self.request("GET", "/v2/_catalog?n=10000")
+        status, _, data = self.request("GET", "/v2/_catalog?n=1000")
         return json.loads(data).get("repositories") or [] if status == 200 else []
 
     def stop(self) -> None:

@@ -105,8 +105,8 @@ Status RegisterAcrAdapter(AdapterRegistry& registry) {
                   "access_secret must be an Azure AD access token when credential type is oauth");
     return Ok();
   };
-  registration.factory = [info](const Endpoint& endpoint, const AdapterDeps& deps)
-      -> Result<std::unique_ptr<Adapter>> {
+  registration.factory = [info](const Endpoint& endpoint,
+                                const AdapterDeps& deps) -> Result<std::unique_ptr<Adapter>> {
     std::shared_ptr<remote::CredentialProvider> credentials;
     if (endpoint.credential_type == "oauth")
       credentials = std::make_shared<AadExchangeCredentials>(endpoint, deps);

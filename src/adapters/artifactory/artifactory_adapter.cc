@@ -42,8 +42,7 @@ class ArtifactoryAdapter : public NativeAdapter {
     std::vector<std::string> names;
     for (const auto& key : *keys) {
       remote::DistributionClient client(
-          MakeClientOptions(endpoint(), deps(),
-                            endpoint().url + "/artifactory/api/docker/" + key),
+          MakeClientOptions(endpoint(), deps(), endpoint().url + "/artifactory/api/docker/" + key),
           remote::StaticCredentials(endpoint().access_key, endpoint().access_secret));
       auto catalog = client.Catalog();
       if (!catalog) return Fail(std::move(catalog).error());
@@ -114,8 +113,8 @@ Status RegisterArtifactoryAdapter(AdapterRegistry& registry) {
   info.proxy_cache = true;
   AdapterRegistration registration;
   registration.info = info;
-  registration.factory = [info](const Endpoint& endpoint, const AdapterDeps& deps)
-      -> Result<std::unique_ptr<Adapter>> {
+  registration.factory = [info](const Endpoint& endpoint,
+                                const AdapterDeps& deps) -> Result<std::unique_ptr<Adapter>> {
     return std::make_unique<ArtifactoryAdapter>(info, endpoint, deps);
   };
   return registry.Register(std::move(registration));

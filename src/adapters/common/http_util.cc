@@ -55,9 +55,9 @@ std::optional<std::string> NextLink(const remote::HttpResponse& response, std::s
     if (close == std::string_view::npos) break;
     std::string_view target = rest.substr(open + 1, close - open - 1);
     size_t next_entry = rest.find('<', close);
-    std::string_view params = rest.substr(close + 1, next_entry == std::string_view::npos
-                                                         ? std::string_view::npos
-                                                         : next_entry - close - 1);
+    std::string_view params =
+        rest.substr(close + 1, next_entry == std::string_view::npos ? std::string_view::npos
+                                                                    : next_entry - close - 1);
     if (params.find("rel=\"next\"") != std::string_view::npos ||
         params.find("rel=next") != std::string_view::npos) {
       if (target.find("://") != std::string_view::npos) return std::string(target);
@@ -80,14 +80,12 @@ std::string ChallengeParam(std::string_view challenge, std::string_view param) {
     if (!boundary) continue;
     if (pos < challenge.size() && challenge[pos] == '"') {
       size_t end = challenge.find('"', pos + 1);
-      return std::string(challenge.substr(pos + 1, end == std::string_view::npos
-                                                       ? std::string_view::npos
-                                                       : end - pos - 1));
+      return std::string(challenge.substr(
+          pos + 1, end == std::string_view::npos ? std::string_view::npos : end - pos - 1));
     }
     size_t end = challenge.find(',', pos);
-    return std::string(challenge.substr(pos, end == std::string_view::npos
-                                                 ? std::string_view::npos
-                                                 : end - pos));
+    return std::string(
+        challenge.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos));
   }
   return {};
 }

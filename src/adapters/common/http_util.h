@@ -2,11 +2,10 @@
 // which DistributionClient owns). Pure functions; thread-safe.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "common/error.h"
 #include "remote/distribution_client.h"

@@ -48,8 +48,8 @@ Result<std::vector<std::string>> NativeAdapter::ListRepositories() { return clie
 Status NativeAdapter::PrepareForPush(const std::vector<std::string>&) { return Ok(); }
 
 Result<remote::HttpResponse> NativeAdapter::Api(
-    std::string method, std::string url,
-    std::vector<std::pair<std::string, std::string>> headers, std::string body) {
+    std::string method, std::string url, std::vector<std::pair<std::string, std::string>> headers,
+    std::string body) {
   remote::HttpRequest request;
   request.method = std::move(method);
   request.url = std::move(url);

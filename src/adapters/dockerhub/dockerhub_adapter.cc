@@ -36,8 +36,8 @@ class DockerHubAdapter : public NativeAdapter {
     if (!headers) return Fail(std::move(headers).error());
     std::vector<std::string> namespaces;
     if (HasCredentials()) {
-      auto json = GetJson(ApiBase() + "/v2/repositories/namespaces", *headers,
-                          "Docker Hub namespace list");
+      auto json =
+          GetJson(ApiBase() + "/v2/repositories/namespaces", *headers, "Docker Hub namespace list");
       if (!json) return Fail(std::move(json).error());
       if (json->contains("namespaces") && (*json)["namespaces"].is_array())
         for (const auto& ns : (*json)["namespaces"])
@@ -84,9 +84,9 @@ class DockerHubAdapter : public NativeAdapter {
     if (!token_.empty() && now < token_expiry_) return token_;
     nlohmann::json body = {{"identifier", endpoint().access_key},
                            {"secret", endpoint().access_secret}};
-    auto response = Api("POST", ApiBase() + "/v2/auth/token",
-                        {{"Content-Type", "application/json"}, {"Accept", "application/json"}},
-                        body.dump());
+    auto response =
+        Api("POST", ApiBase() + "/v2/auth/token",
+            {{"Content-Type", "application/json"}, {"Accept", "application/json"}}, body.dump());
     if (!response) return Fail(std::move(response).error());
     if (response->status != 200) {
       Error error = ApiError(*response, "Docker Hub login (" + ApiBase() + "/v2/auth/token)");
@@ -119,8 +119,8 @@ Status RegisterDockerHubAdapter(AdapterRegistry& registry) {
   info.proxy_cache = true;
   AdapterRegistration registration;
   registration.info = info;
-  registration.factory = [info](const Endpoint& endpoint, const AdapterDeps& deps)
-      -> Result<std::unique_ptr<Adapter>> {
+  registration.factory = [info](const Endpoint& endpoint,
+                                const AdapterDeps& deps) -> Result<std::unique_ptr<Adapter>> {
     return std::make_unique<DockerHubAdapter>(info, endpoint, deps);
   };
   return registry.Register(std::move(registration));

@@ -22,14 +22,13 @@ class GhcrAdapter : public NativeAdapter {
 
 Status RegisterGhcrAdapter(AdapterRegistry& registry) {
   AdapterInfo info = StandardInfo("github-ghcr", "GitHub Container Registry");
-  info.endpoint_pattern =
-      EndpointPattern{.endpoint_type = "EndpointPatternTypeFix",
-                      .endpoints = {{"ghcr.io", "https://ghcr.io"}}};
+  info.endpoint_pattern = EndpointPattern{.endpoint_type = "EndpointPatternTypeFix",
+                                          .endpoints = {{"ghcr.io", "https://ghcr.io"}}};
   info.proxy_cache = true;
   AdapterRegistration registration;
   registration.info = info;
-  registration.factory = [info](const Endpoint& endpoint, const AdapterDeps& deps)
-      -> Result<std::unique_ptr<Adapter>> {
+  registration.factory = [info](const Endpoint& endpoint,
+                                const AdapterDeps& deps) -> Result<std::unique_ptr<Adapter>> {
     return std::make_unique<GhcrAdapter>(info, endpoint, deps);
   };
   return registry.Register(std::move(registration));

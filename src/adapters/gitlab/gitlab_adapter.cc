@@ -39,8 +39,8 @@ class GitlabAdapter : public NativeAdapter {
   Result<std::vector<std::string>> ListRepositories() override {
     auto api = ApiBase();
     if (!api) return Fail(std::move(api).error());
-    auto projects = GetAllPages(*api + "/api/v4/projects?membership=true&per_page=50",
-                                "GitLab project list");
+    auto projects =
+        GetAllPages(*api + "/api/v4/projects?membership=true&per_page=50", "GitLab project list");
     if (!projects) return Fail(std::move(projects).error());
     std::vector<std::string> names;
     for (const auto& project : *projects) {
@@ -95,14 +95,13 @@ class GitlabAdapter : public NativeAdapter {
   }
 
   // Every item of a GitLab list, following X-Next-Page.
-  Result<std::vector<nlohmann::json>> GetAllPages(const std::string& url,
-                                                  const std::string& what) {
+  Result<std::vector<nlohmann::json>> GetAllPages(const std::string& url, const std::string& what) {
     std::vector<nlohmann::json> items;
     std::string page = "1";
     for (int i = 0; i < 10000 && !page.empty(); ++i) {
-      auto response = Api("GET", url + "&page=" + page,
-                          {{"PRIVATE-TOKEN", endpoint().access_secret},
-                           {"Accept", "application/json"}});
+      auto response =
+          Api("GET", url + "&page=" + page,
+              {{"PRIVATE-TOKEN", endpoint().access_secret}, {"Accept", "application/json"}});
       if (!response) return Fail(std::move(response).error());
       if (response->status != 200) return Fail(ApiError(*response, what));
       auto json = ParseJsonBody(*response, what);
@@ -124,8 +123,8 @@ Status RegisterGitlabAdapter(AdapterRegistry& registry) {
   AdapterInfo info = StandardInfo("gitlab", "GitLab container registry");
   AdapterRegistration registration;
   registration.info = info;
-  registration.factory = [info](const Endpoint& endpoint, const AdapterDeps& deps)
-      -> Result<std::unique_ptr<Adapter>> {
+  registration.factory = [info](const Endpoint& endpoint,
+                                const AdapterDeps& deps) -> Result<std::unique_ptr<Adapter>> {
     return std::make_unique<GitlabAdapter>(info, endpoint, deps);
   };
   return registry.Register(std::move(registration));

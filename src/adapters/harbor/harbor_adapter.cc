@@ -32,8 +32,7 @@ class HarborAdapter : public NativeAdapter {
         for (const auto& label : *json)
           if (label.contains("name") && label["name"].is_string())
             labels.push_back(label["name"].get<std::string>());
-    } else if (response->status != 404 && response->status != 405 &&
-               response->status != 501) {
+    } else if (response->status != 404 && response->status != 405 && response->status != 501) {
       return Fail(ApiError(*response, "Harbor label list"));
     }
     // Order as Harbor shows it: name, tag, label, resource.
@@ -79,8 +78,7 @@ class HarborAdapter : public NativeAdapter {
       headers.emplace_back("Content-Type", "application/json");
       auto response = Api("POST", ApiBase() + "/projects", headers, body.dump());
       if (!response) return Fail(std::move(response).error());
-      if (response->status == 201 || response->status == 200 || response->status == 409)
-        continue;
+      if (response->status == 201 || response->status == 200 || response->status == 409) continue;
       if (response->status == 403) {  // may lack create permission but the project exists
         auto existing = Api("GET", ApiBase() + "/projects/" + UrlEncode(project), AuthHeaders());
         if (existing && existing->status == 200) continue;
@@ -149,8 +147,8 @@ Status RegisterHarborAdapter(AdapterRegistry& registry) {
   info.proxy_cache = true;
   AdapterRegistration registration;
   registration.info = info;
-  registration.factory = [info](const Endpoint& endpoint, const AdapterDeps& deps)
-      -> Result<std::unique_ptr<Adapter>> {
+  registration.factory = [info](const Endpoint& endpoint,
+                                const AdapterDeps& deps) -> Result<std::unique_ptr<Adapter>> {
     return std::make_unique<HarborAdapter>(info, endpoint, deps);
   };
   return registry.Register(std::move(registration));

@@ -9,8 +9,8 @@ Status RegisterNativeAdapter(AdapterRegistry& registry) {
   info.proxy_cache = true;
   AdapterRegistration registration;
   registration.info = info;
-  registration.factory = [info](const Endpoint& endpoint, const AdapterDeps& deps)
-      -> Result<std::unique_ptr<Adapter>> {
+  registration.factory = [info](const Endpoint& endpoint,
+                                const AdapterDeps& deps) -> Result<std::unique_ptr<Adapter>> {
     return std::make_unique<NativeAdapter>(info, endpoint, deps);
   };
   return registry.Register(std::move(registration));

@@ -46,9 +46,9 @@ class QuayAdapter : public NativeAdapter {
  public:
   QuayAdapter(AdapterInfo info, const Endpoint& endpoint, const AdapterDeps& deps,
               QuayCredential credential)
-      : NativeAdapter(std::move(info), endpoint, deps, {},
-                      remote::StaticCredentials(credential.account_name,
-                                                credential.docker_cli_password)),
+      : NativeAdapter(
+            std::move(info), endpoint, deps, {},
+            remote::StaticCredentials(credential.account_name, credential.docker_cli_password)),
         credential_(std::move(credential)) {}
 
   // Creates each missing organization (first path component) through the Quay API;
@@ -105,8 +105,8 @@ Status RegisterQuayAdapter(AdapterRegistry& registry) {
     if (!credential) return Fail(std::move(credential).error());
     return Ok();
   };
-  registration.factory = [info](const Endpoint& endpoint, const AdapterDeps& deps)
-      -> Result<std::unique_ptr<Adapter>> {
+  registration.factory = [info](const Endpoint& endpoint,
+                                const AdapterDeps& deps) -> Result<std::unique_ptr<Adapter>> {
     auto credential = ParseCredential(endpoint);
     if (!credential) return Fail(std::move(credential).error());
     return std::make_unique<QuayAdapter>(info, endpoint, deps, std::move(*credential));
