@@ -268,8 +268,11 @@ Result<std::vector<std::string>> AcrApi::ListRepository() {
       if (t.is_number()) total = t.get<int64_t>();
       if (t.is_string()) total = std::atoll(t.get<std::string>().c_str());
     }
-    if (repos.size() < static_cast<size_t>(kPageSize) ||
-        static_cast<int64_t>(names.size()) >= total) {
+    // TotalCount ends the listing (the service may cap PageSize); without it a short
+    // page does.
+    if (repos.empty()) break;
+    if (total > 0 ? static_cast<int64_t>(names.size()) >= total
+                  : repos.size() < static_cast<size_t>(kPageSize)) {
       break;
     }
   }

@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -83,7 +84,8 @@ class SwrAdapter : public Adapter {
   // paged with limit/offset.
   Result<std::vector<std::string>> ListRepositories() override {
     std::vector<std::string> names;
-    for (int offset = 0;; offset += kPageSize) {
+    size_t offset = 0;
+    while (true) {
       const std::string filter =
           "center::self|limit::" + std::to_string(kPageSize) + "|offset::" + std::to_string(offset);
       auto reply = Dockyard("GET", "/dockyard/v2/repositories?filter=" + Encode(filter), "");
@@ -100,7 +102,17 @@ class SwrAdapter : public Adapter {
         std::string name = repo.value("name", "");
         if (!name.empty()) names.push_back(ns.empty() ? name : ns + "/" + name);
       }
-      if (json.size() < static_cast<size_t>(kPageSize)) break;
+      offset += json.size();
+      // "Content-Range: <first>-<last>/<total>" tells when the listing is complete; without
+      // it a short page ends it.
+      const auto range = reply->Header("Content-Range").value_or("");
+      const auto slash = range.rfind('/');
+      if (json.empty()) break;
+      if (slash != std::string::npos) {
+        if (offset >= std::strtoull(range.c_str() + slash + 1, nullptr, 10)) break;
+      } else if (json.size() < static_cast<size_t>(kPageSize)) {
+        break;
+      }
     }
     return names;
   }
