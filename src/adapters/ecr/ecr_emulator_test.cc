@@ -7,6 +7,7 @@
 #include "adapters/adapter_conformance.h"
 #include "adapters/ecr/cloud_emulator.h"
 #include "adapters/ecr/ecr_adapter.h"
+#include "adapters/ecr/ecr_api.h"
 
 namespace berth::adapters::ecr {
 namespace {
@@ -127,6 +128,44 @@ TEST_F(EcrEmulatorTest, ListRepositoriesFollowsNextToken) {
   ASSERT_TRUE(listed.has_value()) << listed.error().message;
   for (const auto& name : names)
     EXPECT_NE(std::find(listed->begin(), listed->end(), name), listed->end()) << name;
+}
+
+TEST_F(EcrEmulatorTest, TokenIsCachedUntilFiveMinutesBeforeExpiry) {
+  auto location = ParseEcrUrl("https://api.ecr.us-east-1.amazonaws.com");
+  ASSERT_TRUE(location.has_value());
+  remote::ClientOptions options;
+  options.base_url = location->api_url;
+  options.network = emulator_->Deps(kHosts).network;
+  auto http =
+      std::make_shared<remote::DistributionClient>(options, remote::StaticCredentials("", ""));
+  auto api = std::make_shared<const EcrApi>(*location, AwsCredentials{kKey, kSecret, ""}, http,
+                                            [] { return std::chrono::system_clock::now(); });
+  // The emulator's tokens last 12 h; this clock is moved to just before/after the refresh
+  // point (signing keeps the real clock).
+  auto now = std::chrono::system_clock::now();
+  EcrCredentialProvider provider(api, [&now] { return now; });
+
+  auto first = provider.Get();
+  ASSERT_TRUE(first.has_value()) << first.error().message;
+  EXPECT_EQ(first->username, "AWS");
+  auto endpoint = provider.ProxyEndpoint();
+  ASSERT_TRUE(endpoint.has_value());
+  EXPECT_EQ(*endpoint, "https://123456789012.dkr.ecr.us-east-1.amazonaws.com");
+
+  now += std::chrono::hours(11) + std::chrono::minutes(54);
+  auto cached = provider.Get();
+  ASSERT_TRUE(cached.has_value());
+  EXPECT_EQ(cached->password, first->password);
+
+  now += std::chrono::minutes(2);  // inside the last five minutes
+  auto refreshed = provider.Get();
+  ASSERT_TRUE(refreshed.has_value());
+  EXPECT_NE(refreshed->password, first->password);
+
+  provider.Invalidate();
+  auto after_invalidate = provider.Get();
+  ASSERT_TRUE(after_invalidate.has_value());
+  EXPECT_NE(after_invalidate->password, refreshed->password);
 }
 
 }  // namespace
