@@ -41,13 +41,16 @@ bool HeaderIsTrue(const http::Request& request, std::string_view name) {
 
 ApiService::ApiService(auth::AuthService& auth, metadata::ProjectStore& projects,
                        metadata::ArtifactStore& artifacts, metadata::UserStore& users,
-                       content::ContentService& content, ApiOptions options)
+                       content::ContentService& content, ApiOptions options,
+                       EndpointDeps endpoints)
     : auth_(auth),
       projects_(projects),
       artifacts_(artifacts),
       users_(users),
       content_(content),
-      options_(std::move(options)) {
+      options_(std::move(options)),
+      endpoints_(endpoints) {
+  AddRegistryRoutes();
   auto& r = routes_;
   r.Add("GET", "ping", &ApiService::Ping);
   r.Add("GET", "systeminfo", &ApiService::SystemInfo);
@@ -106,14 +109,25 @@ http::Task<http::Response> ApiService::Handle(http::Request& request) {
 
   http::Response response;
   bool head_as_get = false;
-  auto match = routes_.Find(request.method, SplitPath(raw));
-  if (!match) {
-    response = ToErrorResponse(match.error());
-  } else if (auto identity = auth_.Authenticate(request); !identity) {
-    response = ToErrorResponse(HarborError(identity.error()));
+  auto segments = SplitPath(raw);
+  // A path known to the async table (the registry routes) is served from there.
+  auto async_match = async_routes_.Find(request.method, segments);
+  bool is_async = async_match.has_value() || async_match.error().code != ErrorCode::kNotFound;
+  auto match = routes_.Find(request.method, segments);
+  std::optional<Error> failure;
+  if (is_async && !async_match) failure = async_match.error();
+  if (!is_async && !match) failure = match.error();
+  Result<auth::Identity> identity = Fail(ErrorCode::kInternal);
+  if (!failure) {
+    identity = auth_.Authenticate(request);
+    if (!identity) failure = HarborError(identity.error());
+  }
+  if (failure) {
+    response = ToErrorResponse(*failure);
   } else {
-    head_as_get = match->head_as_get;
-    Call call{request, std::move(match->params), std::move(*identity), {}, path};
+    head_as_get = is_async ? async_match->head_as_get : match->head_as_get;
+    Call call{request, std::move(is_async ? async_match->params : match->params),
+              std::move(*identity), {}, path};
     bool has_body =
         request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
     std::optional<Error> body_error;
@@ -130,6 +144,10 @@ http::Task<http::Response> ApiService::Handle(http::Request& request) {
     }
     if (body_error) {
       response = ToErrorResponse(*body_error);
+    } else if (is_async) {
+      AsyncMethod method = *async_match->handler;
+      auto result = co_await (this->*method)(call);
+      response = result ? std::move(*result) : ToErrorResponse(HarborError(result.error()));
     } else {
       auto result = Dispatch(call, *match->handler);
       response = result ? std::move(*result) : ToErrorResponse(HarborError(result.error()));

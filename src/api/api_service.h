@@ -23,6 +23,8 @@
 #include "auth/auth_service.h"
 #include "common/error.h"
 #include "content/content_service.h"
+#include "endpoints/endpoint_service.h"
+#include "http/blocking_pool.h"
 #include "http/message.h"
 #include "metadata/records.h"
 #include "metadata/stores.h"
@@ -38,11 +40,20 @@ struct ApiOptions {
   size_t max_body_bytes = 1 << 20;  // larger JSON bodies are refused (400)
 };
 
+// The replication endpoint routes (/registries, /replication/adapter*). Without them those
+// routes answer 500 "replication endpoints are not configured". Not owned.
+struct EndpointDeps {
+  endpoints::EndpointService* service = nullptr;
+  // Runs the blocking work (health checks, pings: outbound HTTP) off the io threads.
+  http::BlockingPool* pool = nullptr;
+};
+
 class ApiService {
  public:
   ApiService(auth::AuthService& auth, metadata::ProjectStore& projects,
              metadata::ArtifactStore& artifacts, metadata::UserStore& users,
-             content::ContentService& content, ApiOptions options);
+             content::ContentService& content, ApiOptions options,
+             EndpointDeps endpoints = {});
   ApiService(const ApiService&) = delete;
   ApiService& operator=(const ApiService&) = delete;
 
@@ -60,6 +71,8 @@ class ApiService {
     const std::string& Param(std::string_view name) const;
   };
   using Method = Result<http::Response> (ApiService::*)(Call&);
+  // Handlers that await blocking work on the BlockingPool.
+  using AsyncMethod = http::Task<Result<http::Response>> (ApiService::*)(Call&);
 
   Result<http::Response> Dispatch(Call& call, const Method& method);
 
@@ -104,6 +117,20 @@ class ApiService {
   Result<http::Response> SetSysadmin(Call& call);
   Result<http::Response> ChangePassword(Call& call);
 
+  // registries.cc (replication endpoints; system admins only)
+  http::Task<Result<http::Response>> ListRegistries(Call& call);
+  http::Task<Result<http::Response>> CreateRegistry(Call& call);
+  http::Task<Result<http::Response>> GetRegistry(Call& call);
+  http::Task<Result<http::Response>> UpdateRegistry(Call& call);
+  http::Task<Result<http::Response>> DeleteRegistry(Call& call);
+  http::Task<Result<http::Response>> PingRegistry(Call& call);
+  http::Task<Result<http::Response>> RegistryInfo(Call& call);
+  http::Task<Result<http::Response>> ListAdapters(Call& call);
+  http::Task<Result<http::Response>> ListAdapterInfos(Call& call);
+  void AddRegistryRoutes();
+  // SysAdmin check plus the configured EndpointDeps.
+  Status RequireEndpoints(const Call& call) const;
+
   // Shared lookups and access checks (api_service.cc).
   // The project named by `name_or_id`: a number is an id unless the request says
   // X-Is-Resource-Name: true or `allow_id` is false. NOT_FOUND otherwise.
@@ -135,7 +162,9 @@ class ApiService {
   metadata::UserStore& users_;
   content::ContentService& content_;
   ApiOptions options_;
+  EndpointDeps endpoints_;
   RouteTable<Method> routes_;
+  RouteTable<AsyncMethod> async_routes_;
 };
 
 }  // namespace berth::api
