@@ -9,12 +9,19 @@
 #include <iostream>
 #include <thread>
 
+#include "adapters/adapter.h"
 #include "api/api_service.h"
 #include "auth/auth_service.h"
+#include "cli/registry_commands.h"
 #include "config/config.h"
 #include "content/content_service.h"
+#include "endpoints/endpoint_service.h"
+#include "endpoints/health_monitor.h"
+#include "endpoints/secret_box.h"
+#include "http/blocking_pool.h"
 #include "http/server.h"
 #include "metadata/migrate.h"
+#include "metadata/registry_store.h"
 #include "metadata/sqlite_database.h"
 #include "metadata/stores.h"
 #include "metadata/timestamps.h"
@@ -123,10 +130,31 @@ int Serve(const ServeFlags& flags) {
 
   content::ContentService content(blobs, artifacts, projects);
   registry::RegistryService registry(auth, content, blobs, uploads, artifacts);
+
+  // Replication endpoints: providers, sealed secrets, the service and its health monitor.
+  auto secrets = endpoints::SecretBox::OpenOrCreate(fs::path(cfg->data_dir) / "secret.key");
+  if (!secrets) {
+    std::cerr << "berth: " << secrets.error().message << "\n";
+    return 1;
+  }
+  adapters::AdapterRegistry providers;
+  if (auto ok = adapters::RegisterBuiltinAdapters(providers); !ok) {
+    std::cerr << "berth: " << ok.error().message << "\n";
+    return 1;
+  }
+  metadata::RegistryStore registries(**db);
+  endpoints::EndpointService endpoint_service(registries, *secrets, providers,
+                                              adapters::AdapterDeps{});
+  http::BlockingPool blocking(8);
+  const std::chrono::seconds health_interval(cfg->endpoint_health_interval_seconds);
+  endpoints::HealthMonitor health(endpoint_service, health_interval,
+                                  endpoints::HealthMonitor::JitteredFirstDelay(health_interval));
+
   api::ApiService api(
       auth, projects, artifacts, users, content,
       api::ApiOptions{
-          .version = BERTH_VERSION, .registry_url = {}, .external_url = cfg->external_url});
+          .version = BERTH_VERSION, .registry_url = {}, .external_url = cfg->external_url},
+      api::EndpointDeps{&endpoint_service, &blocking});
 
   http::Server server(http::ServerOptions{cfg->host(), cfg->port(), cfg->threads});
   server.Mount("/v2/", [&](http::Request& r) { return registry.Handle(r); });
@@ -148,6 +176,7 @@ int Serve(const ServeFlags& flags) {
                  "BERTH_ADMIN_PASSWORD)\n";
   }
   std::cout << std::flush;
+  health.Start();
 
   // SIGINT/SIGTERM stop the server; the signals are blocked in every thread and taken
   // here by sigwait, so no handler runs in signal context.
@@ -162,6 +191,7 @@ int Serve(const ServeFlags& flags) {
     server.Stop();
   });
   server.Run();
+  health.Stop();
   if (signals.joinable()) {
     pthread_kill(signals.native_handle(), SIGTERM);
     signals.join();
@@ -191,7 +221,9 @@ int main(int argc, char** argv) {
   app.add_subcommand("version", "print the version")->callback([] {
     std::cout << "berth " << BERTH_VERSION << "\n";
   });
+  auto run_registry = berth::cli::AddRegistryCommands(app);
   CLI11_PARSE(app, argc, argv);
   if (serve->parsed()) return berth::Serve(flags);
+  if (int code = run_registry(); code >= 0) return code;
   return 0;
 }

@@ -1,0 +1,420 @@
+#include "cli/registry_commands.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+
+#include "cli/http_client.h"
+
+namespace berth::cli {
+namespace {
+
+using nlohmann::json;
+
+// Every flag of every registry command; unused ones stay unset.
+struct Flags {
+  ServerOptions server;
+  bool json_output = false;
+  int64_t id = 0;
+  std::string query;
+  int64_t page = 1;
+  int64_t page_size = 100;
+  std::optional<std::string> name, type, url, description, credential_type, access_key,
+      access_secret, ca_file;
+  bool secret_stdin = false;
+  std::optional<bool> insecure;
+};
+
+std::string Cell(const json& j, const char* key) {
+  if (!j.contains(key) || j[key].is_null()) return "";
+  return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
+}
+
+void PrintTable(const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(header.size());
+  for (size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size() && i < width.size(); ++i) {
+      width[i] = std::max(width[i], row[i].size());
+    }
+  }
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string out;
+    for (size_t i = 0; i < cells.size(); ++i) {
+      out += cells[i];
+      if (i + 1 < cells.size()) out += std::string(width[i] - cells[i].size() + 2, ' ');
+    }
+    std::cout << out << "\n";
+  };
+  line(header);
+  for (const auto& row : rows) line(row);
+}
+
+std::vector<std::string> RegistryRow(const json& r) {
+  return {Cell(r, "id"),  Cell(r, "name"),   Cell(r, "type"),
+          Cell(r, "url"), Cell(r, "status"), Cell(r, "last_error")};
+}
+
+const std::vector<std::string> kRegistryHeader = {"ID",  "NAME",   "TYPE",
+                                                  "URL", "STATUS", "LAST ERROR"};
+
+// Resolves credentials from the environment and reads secret/CA inputs.
+int Prepare(Flags& f) {
+  if (f.server.username.empty()) {
+    if (const char* u = std::getenv("BERTH_USERNAME")) f.server.username = u;
+  }
+  if (f.server.password.empty()) {
+    if (const char* p = std::getenv("BERTH_PASSWORD")) f.server.password = p;
+  }
+  if (f.secret_stdin) {
+    std::string secret;
+    std::getline(std::cin, secret);
+    f.access_secret = secret;
+  }
+  return 0;
+}
+
+Result<std::optional<std::string>> ReadCa(const Flags& f) {
+  if (!f.ca_file) return std::optional<std::string>();
+  if (f.ca_file->empty()) return std::optional<std::string>(std::string());
+  std::ifstream in(*f.ca_file);
+  if (!in) return Fail(ErrorCode::kBadRequest, "cannot read " + *f.ca_file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return std::optional(ss.str());
+}
+
+// Runs one API call; prints the server's error and returns the exit code on failure.
+std::optional<ApiResponse> Send(const Flags& f, std::string_view method, std::string_view path,
+                                const json& body, int& code) {
+  auto r = CallApi(f.server, method, path, body.is_null() ? "" : body.dump());
+  if (!r) {
+    std::cerr << "berth: " << r.error().message << "\n";
+    code = 2;
+    return std::nullopt;
+  }
+  if (r->status >= 400) {
+    std::cerr << "berth: " << ErrorMessage(*r) << "\n";
+    code = 1;
+    return std::nullopt;
+  }
+  code = 0;
+  return std::move(*r);
+}
+
+void PrintJson(const std::string& body) {
+  auto j = json::parse(body, nullptr, false);
+  std::cout << (j.is_discarded() ? body : j.dump(2)) << "\n";
+}
+
+// The RegistryUpdate / RegistryPing body: only the flags that were given.
+Result<json> ConnectionBody(const Flags& f) {
+  json body = json::object();
+  auto put = [&body](const char* key, const std::optional<std::string>& v) {
+    if (v) body[key] = *v;
+  };
+  put("name", f.name);
+  put("type", f.type);
+  put("url", f.url);
+  put("description", f.description);
+  put("credential_type", f.credential_type);
+  put("access_key", f.access_key);
+  put("access_secret", f.access_secret);
+  if (f.insecure) body["insecure"] = *f.insecure;
+  auto ca = ReadCa(f);
+  if (!ca) return Fail(ca.error());
+  if (*ca) body["ca_certificate"] = **ca;
+  return body;
+}
+
+int Providers(const Flags& f) {
+  int code = 0;
+  auto r = Send(f, "GET", "/replication/adapters", nullptr, code);
+  if (!r) return code;
+  if (f.json_output) {
+    PrintJson(r->body);
+    return 0;
+  }
+  auto infos_r = Send(f, "GET", "/replication/adapterinfos", nullptr, code);
+  json infos = infos_r ? json::parse(infos_r->body, nullptr, false) : json::object();
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& t : json::parse(r->body, nullptr, false)) {
+    std::string type = t.get<std::string>();
+    std::string url;
+    if (infos.is_object() && infos.contains(type) && infos[type].contains("endpoint_pattern")) {
+      for (const auto& e : infos[type]["endpoint_pattern"].value("endpoints", json::array())) {
+        url += (url.empty() ? "" : " ") + e.value("value", "");
+      }
+    }
+    rows.push_back({type, url});
+  }
+  PrintTable({"TYPE", "ENDPOINTS"}, rows);
+  return 0;
+}
+
+int List(const Flags& f) {
+  std::string path = fmt::format("/registries?page={}&page_size={}", f.page, f.page_size);
+  if (!f.query.empty()) {
+    std::string q;
+    for (unsigned char c : f.query) {
+      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+        q += static_cast<char>(c);
+      } else {
+        q += fmt::format("%{:02X}", c);
+      }
+    }
+    path += "&q=" + q;
+  }
+  int code = 0;
+  auto r = Send(f, "GET", path, nullptr, code);
+  if (!r) return code;
+  if (f.json_output) {
+    PrintJson(r->body);
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& item : json::parse(r->body, nullptr, false)) rows.push_back(RegistryRow(item));
+  PrintTable(kRegistryHeader, rows);
+  std::string total = r->Header("X-Total-Count");
+  if (!total.empty() && total != std::to_string(rows.size())) {
+    std::cout << "(" << rows.size() << " of " << total << "; use --page)\n";
+  }
+  return 0;
+}
+
+int Get(const Flags& f) {
+  int code = 0;
+  auto r = Send(f, "GET", fmt::format("/registries/{}", f.id), nullptr, code);
+  if (!r) return code;
+  if (f.json_output) {
+    PrintJson(r->body);
+    return 0;
+  }
+  json j = json::parse(r->body, nullptr, false);
+  json cred = j.value("credential", json::object());
+  std::vector<std::vector<std::string>> rows = {
+      {"id", Cell(j, "id")},
+      {"name", Cell(j, "name")},
+      {"type", Cell(j, "type")},
+      {"url", Cell(j, "url")},
+      {"description", Cell(j, "description")},
+      {"insecure", j.value("insecure", false) ? "true" : "false"},
+      {"ca certificate", j.contains("ca_certificate") ? "(set)" : ""},
+      {"credential", Cell(cred, "type")},
+      {"access key", Cell(cred, "access_key")},
+      {"access secret", Cell(cred, "access_secret")},
+      {"status", Cell(j, "status")},
+      {"last error", Cell(j, "last_error")},
+      {"last checked", Cell(j, "last_checked")},
+      {"created", Cell(j, "creation_time")},
+      {"updated", Cell(j, "update_time")},
+  };
+  PrintTable({"FIELD", "VALUE"}, rows);
+  return 0;
+}
+
+int Create(const Flags& f) {
+  auto ca = ReadCa(f);
+  if (!ca) {
+    std::cerr << "berth: " << ca.error().message << "\n";
+    return 1;
+  }
+  json body = {{"name", f.name.value_or("")},
+               {"type", f.type.value_or("")},
+               {"url", f.url.value_or("")},
+               {"description", f.description.value_or("")},
+               {"insecure", f.insecure.value_or(false)}};
+  if (*ca) body["ca_certificate"] = **ca;
+  if (f.access_key || f.access_secret || f.credential_type) {
+    body["credential"] = {{"type", f.credential_type.value_or("basic")},
+                          {"access_key", f.access_key.value_or("")},
+                          {"access_secret", f.access_secret.value_or("")}};
+  }
+  int code = 0;
+  auto r = Send(f, "POST", "/registries", body, code);
+  if (!r) return code;
+  std::string location = r->Header("Location");
+  std::string id = location.substr(location.rfind('/') + 1);
+  if (f.json_output) {
+    std::cout << json{{"id", std::stoll(id.empty() ? "0" : id)}}.dump() << "\n";
+  } else {
+    std::cout << "created registry " << id << " (" << *f.name << ")\n";
+  }
+  return 0;
+}
+
+int Update(const Flags& f) {
+  auto body = ConnectionBody(f);
+  if (!body) {
+    std::cerr << "berth: " << body.error().message << "\n";
+    return 1;
+  }
+  body->erase("type");  // RegistryUpdate has no type
+  int code = 0;
+  auto r = Send(f, "PUT", fmt::format("/registries/{}", f.id), *body, code);
+  if (!r) return code;
+  if (!f.json_output) std::cout << "updated registry " << f.id << "\n";
+  return 0;
+}
+
+int Delete(const Flags& f) {
+  int code = 0;
+  auto r = Send(f, "DELETE", fmt::format("/registries/{}", f.id), nullptr, code);
+  if (!r) return code;
+  if (!f.json_output) std::cout << "deleted registry " << f.id << "\n";
+  return 0;
+}
+
+int Ping(const Flags& f) {
+  auto body = ConnectionBody(f);
+  if (!body) {
+    std::cerr << "berth: " << body.error().message << "\n";
+    return 1;
+  }
+  body->erase("name");
+  body->erase("description");
+  if (f.id != 0) (*body)["id"] = f.id;
+  int code = 0;
+  auto r = Send(f, "POST", "/registries/ping", *body, code);
+  if (!r) return code;
+  if (f.json_output) {
+    std::cout << json{{"healthy", true}}.dump() << "\n";
+  } else {
+    std::cout << "ok: the registry answers and the credentials work\n";
+  }
+  return 0;
+}
+
+int Info(const Flags& f) {
+  int code = 0;
+  auto r = Send(f, "GET", fmt::format("/registries/{}/info", f.id), nullptr, code);
+  if (!r) return code;
+  if (f.json_output) {
+    PrintJson(r->body);
+    return 0;
+  }
+  json j = json::parse(r->body, nullptr, false);
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& filter : j.value("supported_resource_filters", json::array())) {
+    std::string values;
+    for (const auto& v : filter.value("values", json::array())) {
+      values += (values.empty() ? "" : ", ") + v.get<std::string>();
+    }
+    rows.push_back({"filter", Cell(filter, "type"), Cell(filter, "style"), values});
+  }
+  std::string triggers;
+  for (const auto& t : j.value("supported_triggers", json::array())) {
+    triggers += (triggers.empty() ? "" : ", ") + t.get<std::string>();
+  }
+  rows.push_back({"triggers", triggers, "", ""});
+  rows.push_back(
+      {"copy by chunk", j.value("supported_copy_by_chunk", false) ? "yes" : "no", "", ""});
+  std::cout << "type: " << Cell(j, "type") << "\n";
+  PrintTable({"CAPABILITY", "VALUE", "STYLE", "VALUES"}, rows);
+  return 0;
+}
+
+void AddServerFlags(CLI::App* cmd, Flags& f) {
+  cmd->add_option("--url", f.server.url, "Berth base URL")->capture_default_str();
+  cmd->add_option("--username,-u", f.server.username, "user (or BERTH_USERNAME)");
+  cmd->add_option("--password,-p", f.server.password, "password (or BERTH_PASSWORD)");
+  cmd->add_flag("--json", f.json_output, "print the server's JSON");
+}
+
+void AddConnectionFlags(CLI::App* cmd, Flags& f, bool with_name) {
+  if (with_name) {
+    cmd->add_option("--name", f.name, "endpoint name (at most 64 characters)");
+    cmd->add_option("--description", f.description, "free text");
+  }
+  cmd->add_option("--type", f.type, "provider type (see `berth registry providers`)");
+  cmd->add_option("--endpoint-url", f.url, "the endpoint's URL (https:// when no scheme)");
+  cmd->add_option("--credential-type", f.credential_type, "basic (default) or oauth");
+  cmd->add_option("--access-key", f.access_key, "user name / access key");
+  cmd->add_option("--access-secret", f.access_secret,
+                  "password / secret (visible to other local users; prefer "
+                  "--access-secret-stdin)");
+  cmd->add_flag("--access-secret-stdin", f.secret_stdin, "read the secret from stdin");
+  cmd->add_flag("--insecure,!--verify", f.insecure, "do not verify the endpoint's TLS certificate");
+  cmd->add_option("--ca-file", f.ca_file, "PEM CA bundle that signs the endpoint's certificate");
+}
+
+}  // namespace
+
+std::function<int()> AddRegistryCommands(CLI::App& app) {
+  auto flags = std::make_shared<Flags>();
+  Flags& f = *flags;
+  auto* registry = app.add_subcommand("registry", "manage replication endpoints (registries)");
+  registry->require_subcommand(1);
+  std::vector<std::pair<CLI::App*, int (*)(const Flags&)>> commands;
+
+  auto* providers = registry->add_subcommand("providers", "list the provider types");
+  AddServerFlags(providers, f);
+  commands.emplace_back(providers, &Providers);
+
+  auto* list = registry->add_subcommand("list", "list endpoints");
+  AddServerFlags(list, f);
+  list->add_option("--query,-q", f.query, "Harbor q filter, e.g. name=~hub,type=harbor");
+  list->add_option("--page", f.page, "page number")->check(CLI::PositiveNumber);
+  list->add_option("--page-size", f.page_size, "items per page (<= 100)")
+      ->check(CLI::Range(1, 100));
+  commands.emplace_back(list, &List);
+
+  auto* get = registry->add_subcommand("get", "show one endpoint");
+  AddServerFlags(get, f);
+  get->add_option("id", f.id, "endpoint id")->required();
+  commands.emplace_back(get, &Get);
+
+  auto* create = registry->add_subcommand("create", "add an endpoint (tested before saving)");
+  AddServerFlags(create, f);
+  AddConnectionFlags(create, f, true);
+  create->get_option("--name")->required();
+  create->get_option("--type")->required();
+  create->get_option("--endpoint-url")->required();
+  commands.emplace_back(create, &Create);
+
+  auto* update = registry->add_subcommand(
+      "update",
+      "change an endpoint; only the given flags change (a new URL drops the stored "
+      "secret unless it is given again)");
+  AddServerFlags(update, f);
+  AddConnectionFlags(update, f, true);
+  update->add_option("id", f.id, "endpoint id")->required();
+  commands.emplace_back(update, &Update);
+
+  auto* del = registry->add_subcommand("delete", "remove an endpoint no rule or project uses");
+  AddServerFlags(del, f);
+  del->add_option("id", f.id, "endpoint id")->required();
+  commands.emplace_back(del, &Delete);
+
+  auto* ping = registry->add_subcommand(
+      "ping", "test a connection: a stored endpoint by id, or the given settings");
+  AddServerFlags(ping, f);
+  AddConnectionFlags(ping, f, false);
+  ping->add_option("id", f.id, "endpoint id (its stored URL and secret are used)");
+  commands.emplace_back(ping, &Ping);
+
+  auto* info = registry->add_subcommand("info", "show an endpoint's replication capabilities");
+  AddServerFlags(info, f);
+  info->add_option("id", f.id, "endpoint id")->required();
+  commands.emplace_back(info, &Info);
+
+  return [flags, commands]() -> int {
+    for (const auto& [cmd, run] : commands) {
+      if (cmd->parsed()) {
+        Prepare(*flags);
+        return run(*flags);
+      }
+    }
+    return -1;
+  };
+}
+
+}  // namespace berth::cli
