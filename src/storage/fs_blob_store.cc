@@ -8,8 +8,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <functional>
+#include <mutex>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 namespace berth::storage {
@@ -18,6 +22,11 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr size_t kRehashChunk = 1 << 20;
+// O_DIRECT needs the buffer address, the length and the file offset aligned to the
+// logical block size; 4 KiB covers every common device.
+constexpr size_t kDirectAlign = 4096;
+// Writes of at least this many bytes bypass the page cache (see FsBlobWriter::Write).
+constexpr size_t kDirectMin = 1 << 20;
 
 // Owns one file descriptor.
 class UniqueFd {
@@ -82,6 +91,61 @@ Status WriteAll(int fd, std::span<const char> data) {
   }
   return Ok();
 }
+
+// Writes all of `data` at `offset`. Returns the bytes written when it stops early with
+// an error (`*err` gets errno), so the caller can continue another way.
+size_t PWriteAll(int fd, std::span<const char> data, int64_t offset, int* err) {
+  size_t done = 0;
+  *err = 0;
+  while (done < data.size()) {
+    ssize_t n =
+        ::pwrite(fd, data.data() + done, data.size() - done, offset + static_cast<int64_t>(done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      *err = errno;
+      break;
+    }
+    if (n == 0) {
+      *err = EIO;
+      break;
+    }
+    done += static_cast<size_t>(n);
+  }
+  return done;
+}
+
+// Incremental SHA-256 whose state can be copied (to roll back a failed append).
+class Hash {
+ public:
+  Hash() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr); }
+  Hash(const Hash& other) : ctx_(EVP_MD_CTX_new()) {
+    EVP_MD_CTX_copy_ex(ctx_.get(), other.ctx_.get());
+  }
+  Hash& operator=(const Hash& other) {
+    if (this != &other) EVP_MD_CTX_copy_ex(ctx_.get(), other.ctx_.get());
+    return *this;
+  }
+  Hash(Hash&&) noexcept = default;
+  Hash& operator=(Hash&&) noexcept = default;
+
+  void Update(std::span<const char> data) {
+    EVP_DigestUpdate(ctx_.get(), data.data(), data.size());
+  }
+  // "sha256:<hex>" of everything fed so far; does not reset.
+  std::string Finish() const {
+    Hash copy(*this);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(copy.ctx_.get(), md, &len);
+    return "sha256:" + HexEncode({md, len});
+  }
+
+ private:
+  struct Free {
+    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+  };
+  std::unique_ptr<EVP_MD_CTX, Free> ctx_;
+};
 
 Status DataSync(int fd) {
   if (::fdatasync(fd) != 0) return Fail(IoError("fdatasync"));
@@ -184,9 +248,74 @@ class FsBlobReader final : public BlobReader {
   int64_t remaining_;
 };
 
+// One helper thread that runs one job at a time for its owner: Start hands a job over,
+// Finish waits for its result. Used by a single owner thread; joined on destruction.
+class HelperThread {
+ public:
+  using Job = std::function<std::pair<size_t, int>()>;
+
+  HelperThread() : thread_([this] { Loop(); }) {}
+  ~HelperThread() {
+    {
+      std::lock_guard lock(mu_);
+      quit_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+  void Start(Job job) {
+    {
+      std::lock_guard lock(mu_);
+      job_ = std::move(job);
+      done_ = false;
+    }
+    cv_.notify_all();
+  }
+
+  std::pair<size_t, int> Finish() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return done_; });
+    return result_;
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [this] { return quit_ || job_; });
+      if (quit_) return;
+      Job job = std::move(job_);
+      job_ = nullptr;
+      lock.unlock();
+      auto result = job();
+      lock.lock();
+      result_ = result;
+      done_ = true;
+      cv_.notify_all();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  Job job_;                        // GUARDED_BY(mu_)
+  std::pair<size_t, int> result_;  // GUARDED_BY(mu_)
+  bool done_ = true;               // GUARDED_BY(mu_)
+  bool quit_ = false;              // GUARDED_BY(mu_)
+  std::thread thread_;
+};
+
+// Appends to an upload session's data file while hashing.
+//
+// Large aligned appends (the usual case: a body received in big aligned buffers) are
+// written with O_DIRECT through a second descriptor, on the writer's helper thread while
+// the calling thread hashes the same bytes. This skips the page-cache copy, which dominates
+// buffered writes of big blobs, and leaves Commit's fdatasync little to flush. Everything else
+// (small or unaligned appends, the unaligned tail, filesystems without O_DIRECT) goes
+// through the ordinary buffered descriptor.
 class FsBlobWriter final : public BlobWriter {
  public:
-  FsBlobWriter(const FsPaths& paths, std::string id, UniqueFd fd, int64_t size, Sha256 hash)
+  FsBlobWriter(const FsPaths& paths, std::string id, UniqueFd fd, int64_t size, Hash hash)
       : paths_(paths),
         id_(std::move(id)),
         fd_(std::move(fd)),
@@ -199,12 +328,42 @@ class FsBlobWriter final : public BlobWriter {
 
   Status Write(std::span<const char> data) override {
     if (!fd_) return Fail(UploadUnknown(id_));
-    if (auto written = WriteAll(fd_.get(), data); !written) {
-      // Drop a partial append so the file matches size_ and the hash again.
-      if (::ftruncate(fd_.get(), size_) != 0) fd_.Reset();
-      return written;
+    size_t direct = DirectPrefix(data);
+    if (direct == 0) {
+      BERTH_TRY(Append(data));
+      hash_.Update(data);
+      size_ += static_cast<int64_t>(data.size());
+      return Ok();
     }
+    // Write the aligned prefix directly on a helper thread while this thread hashes.
+    Hash before = hash_;
+    if (!helper_) helper_ = std::make_unique<HelperThread>();
+    helper_->Start([this, prefix = data.first(direct)] {
+      int err = 0;
+      size_t n = PWriteAll(direct_fd_.get(), prefix, size_, &err);
+      return std::pair{n, err};
+    });
     hash_.Update(data);
+    auto [n, err] = helper_->Finish();
+    Status status = Ok();
+    if (n < direct) {
+      if (err == EINVAL && n % kDirectAlign == 0) {
+        direct_fd_.Reset();  // O_DIRECT refused after all: fall back for good
+        direct_failed_ = true;
+      } else {
+        status = Fail(IoError("write", err));
+      }
+    }
+    if (status) {
+      // The rest (the unaligned tail, or all of it after a refused O_DIRECT) is buffered;
+      // the buffered descriptor appends at the end of the file, i.e. after the prefix.
+      status = Append(data.subspan(n));
+    }
+    if (!status) {
+      hash_ = std::move(before);
+      Truncate();
+      return status;
+    }
     size_ += static_cast<int64_t>(data.size());
     return Ok();
   }
@@ -235,8 +394,44 @@ class FsBlobWriter final : public BlobWriter {
   }
 
  private:
+  // How many leading bytes of `data` to write with O_DIRECT (0: none); opens the direct
+  // descriptor on first use.
+  size_t DirectPrefix(std::span<const char> data) {
+    if (data.size() < kDirectMin || direct_failed_ ||
+        size_ % static_cast<int64_t>(kDirectAlign) != 0 ||
+        reinterpret_cast<uintptr_t>(data.data()) % kDirectAlign != 0) {
+      return 0;
+    }
+    if (!direct_fd_) {
+      auto fd = OpenFile(paths_.UploadData(id_), O_WRONLY | O_DIRECT);
+      if (!fd) {
+        direct_failed_ = true;  // e.g. tmpfs: EINVAL
+        return 0;
+      }
+      direct_fd_ = std::move(*fd);
+    }
+    return data.size() / kDirectAlign * kDirectAlign;
+  }
+
+  // Appends through the buffered descriptor; on error drops the partial append.
+  Status Append(std::span<const char> data) {
+    auto written = WriteAll(fd_.get(), data);
+    if (!written) Truncate();
+    return written;
+  }
+
+  // Cuts the file back to size_ so it matches the hash again; a writer that cannot do
+  // that becomes unusable (the session can still be resumed, which rehashes the file).
+  void Truncate() {
+    if (::ftruncate(fd_.get(), size_) != 0) {
+      fd_.Reset();
+      direct_fd_.Reset();
+    }
+  }
+
   Status RemoveSession() {
     fd_.Reset();
+    direct_fd_.Reset();
     std::error_code ec;
     fs::remove_all(paths_.UploadDir(id_), ec);
     if (ec) return Fail(IoError("remove upload session", ec));
@@ -245,9 +440,12 @@ class FsBlobWriter final : public BlobWriter {
 
   const FsPaths& paths_;
   std::string id_;
-  UniqueFd fd_;
+  UniqueFd fd_;         // buffered, O_APPEND; holds the session lock
+  UniqueFd direct_fd_;  // O_DIRECT, opened on the first large aligned append
+  bool direct_failed_ = false;
+  std::unique_ptr<HelperThread> helper_;  // writes the direct part
   int64_t size_;
-  Sha256 hash_;
+  Hash hash_;
 };
 
 }  // namespace
@@ -350,7 +548,7 @@ Result<std::unique_ptr<BlobWriter>> FsBlobStore::CreateUpload() {
       return Fail(fd.error());
     }
     BERTH_TRY(LockSession(fd->get(), paths_.UploadData(id), id));
-    return std::make_unique<FsBlobWriter>(paths_, std::move(id), std::move(*fd), 0, Sha256());
+    return std::make_unique<FsBlobWriter>(paths_, std::move(id), std::move(*fd), 0, Hash());
   }
   return Fail(ErrorCode::kInternal, "storage: could not allocate an upload id");
 }
@@ -364,7 +562,7 @@ Result<std::unique_ptr<BlobWriter>> FsBlobStore::ResumeUpload(std::string_view i
     return Fail(fd.error());
   }
   BERTH_TRY(LockSession(fd->get(), paths_.UploadData(id), id));
-  Sha256 hash;
+  Hash hash;
   int64_t size = 0;
   std::string buf(kRehashChunk, '\0');
   for (;;) {
