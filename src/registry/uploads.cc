@@ -1,6 +1,13 @@
 // Blob uploads: POST (session, monolithic with ?digest=, cross-repository mount), PATCH
 // chunks, GET status, PUT to finish, DELETE to cancel.
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <charconv>
+#include <cstdlib>
 #include <vector>
 
 #include "common/names.h"
@@ -9,7 +16,69 @@
 namespace berth::registry {
 namespace {
 
-constexpr size_t kChunkBuffer = 1 << 20;
+namespace asio = boost::asio;
+
+// Body bytes are received into buffers of this size, aligned for O_DIRECT (see
+// FsBlobWriter), and handed to the writer one full buffer at a time.
+constexpr size_t kChunkBuffer = 4 << 20;
+constexpr size_t kBufferAlign = 4096;
+
+struct FreeDeleter {
+  void operator()(char* p) const { std::free(p); }
+};
+using AlignedBuffer = std::unique_ptr<char[], FreeDeleter>;
+
+AlignedBuffer NewAlignedBuffer(size_t size) {
+  return AlignedBuffer(static_cast<char*>(std::aligned_alloc(kBufferAlign, size)));
+}
+
+// Runs BlobWriter::Write on one helper thread while the request coroutine goes on
+// receiving the next buffer, so receiving overlaps hashing and writing. One write is in
+// flight at a time; Wait() must be awaited before the written buffer is reused and
+// before the writer is used again. The helper thread is joined on destruction.
+class WriteBehind {
+ public:
+  explicit WriteBehind(asio::any_io_executor io) : state_(std::make_shared<State>(std::move(io))) {}
+  ~WriteBehind() { pool_.join(); }
+
+  void Start(storage::BlobWriter& writer, std::span<const char> data) {
+    state_->pending = true;
+    state_->done = false;
+    state_->timer.expires_at(asio::steady_timer::time_point::max());
+    asio::post(pool_, [state = state_, &writer, data] {
+      Status result = writer.Write(data);
+      // Back on the request's (single-threaded) io context: no locking needed.
+      asio::post(state->timer.get_executor(), [state, result = std::move(result)]() mutable {
+        state->result = std::move(result);
+        state->done = true;
+        state->timer.cancel();
+      });
+    });
+  }
+
+  // The result of the write in flight (Ok when there is none).
+  http::Task<Status> Wait() {
+    auto state = state_;
+    if (!state->pending) co_return Ok();
+    while (!state->done) {
+      boost::system::error_code ec;
+      co_await state->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    state->pending = false;
+    co_return std::move(state->result);
+  }
+
+ private:
+  struct State {
+    explicit State(asio::any_io_executor io) : timer(std::move(io)) {}
+    asio::steady_timer timer;
+    bool pending = false;
+    bool done = false;
+    Status result = Ok();
+  };
+  std::shared_ptr<State> state_;
+  asio::thread_pool pool_{1};
+};
 
 std::string RangeHeader(int64_t size) { return "0-" + std::to_string(size > 0 ? size - 1 : 0); }
 
@@ -54,28 +123,58 @@ http::Task<Status> RegistryService::ReceiveChunk(http::Request& request,
                          "byte " + std::to_string(writer.size()));
     }
   }
-  std::vector<char> buffer(kChunkBuffer);
+  // A body that fits one buffer is written inline; a larger one alternates between two
+  // buffers, one being received while the other is written behind.
+  size_t buffer_size = kChunkBuffer;
+  if (declared && *declared < kChunkBuffer) {
+    buffer_size = std::max<size_t>((*declared + kBufferAlign - 1) / kBufferAlign * kBufferAlign,
+                                   kBufferAlign);
+  }
+  AlignedBuffer buffers[2] = {NewAlignedBuffer(buffer_size), nullptr};
+  if (!buffers[0]) co_return Fail(ErrorCode::kInternal, "out of memory for the request body");
+  std::unique_ptr<WriteBehind> behind;
+  int current = 0;
+  uint64_t received = 0;
   while (true) {
+    char* buffer = buffers[current].get();
     size_t filled = 0;
     bool ended = false;
-    while (filled < buffer.size()) {
-      auto n = co_await request.body->ReadSome(
-          std::span<char>(buffer.data() + filled, buffer.size() - filled));
+    Status read = Ok();
+    while (filled < buffer_size) {
+      auto n =
+          co_await request.body->ReadSome(std::span<char>(buffer + filled, buffer_size - filled));
       if (!n) {
-        // Keep what arrived so the client can resume from there.
-        if (filled > 0) (void)writer.Write(std::span<const char>(buffer.data(), filled));
-        co_return std::unexpected(n.error());
+        read = std::unexpected(n.error());
+        break;
       }
       if (*n == 0) {
         ended = true;
         break;
       }
       filled += *n;
+      received += *n;
     }
-    if (filled > 0) {
-      if (auto ok = writer.Write(std::span<const char>(buffer.data(), filled)); !ok) co_return ok;
+    if (declared && received == *declared) ended = true;
+    if (!read || ended) {
+      Status previous = Ok();
+      if (behind) previous = co_await behind->Wait();
+      if (!previous) co_return previous;
+      // On a read error, keep what arrived so the client can resume from there.
+      Status last = filled > 0 ? writer.Write(std::span<const char>(buffer, filled)) : Ok();
+      if (!read) co_return read;
+      co_return last;
     }
-    if (ended) co_return Ok();
+    // A full buffer and more to come: write it behind while receiving into the other.
+    if (!behind) {
+      behind = std::make_unique<WriteBehind>(co_await asio::this_coro::executor);
+      buffers[1] = NewAlignedBuffer(buffer_size);
+      if (!buffers[1]) co_return Fail(ErrorCode::kInternal, "out of memory for the request body");
+    } else {
+      Status previous = co_await behind->Wait();
+      if (!previous) co_return previous;
+    }
+    behind->Start(writer, std::span<const char>(buffer, filled));
+    current ^= 1;
   }
 }
 
