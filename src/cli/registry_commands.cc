@@ -150,9 +150,10 @@ int Providers(const Flags& f) {
     std::string type = t.get<std::string>();
     std::string url;
     if (infos.is_object() && infos.contains(type) && infos[type].contains("endpoint_pattern")) {
-      for (const auto& e : infos[type]["endpoint_pattern"].value("endpoints", json::array())) {
-        url += (url.empty() ? "" : " ") + e.value("value", "");
-      }
+      auto endpoints = infos[type]["endpoint_pattern"].value("endpoints", json::array());
+      if (!endpoints.empty()) url = endpoints[0].value("value", "");
+      if (endpoints.size() > 1)
+        url += fmt::format(" (+{} more; --json lists them)", endpoints.size() - 1);
     }
     rows.push_back({type, url});
   }
