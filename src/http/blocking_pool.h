@@ -8,7 +8,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
 #include <functional>
 
 #include "http/message.h"
@@ -26,15 +25,20 @@ class BlockingPool {
   // `work` must not throw.
   template <typename T>
   Task<T> Run(std::function<T()> work) {
-    co_return co_await boost::asio::co_spawn(
-        pool_.get_executor(),
-        [work = std::move(work)]() -> boost::asio::awaitable<T> { co_return work(); },
-        boost::asio::use_awaitable);
+    // The work travels as a coroutine parameter (copied into the frame), not as a
+    // lambda capture: GCC 12 mishandles captures of coroutine lambdas.
+    co_return co_await boost::asio::co_spawn(pool_.get_executor(), Invoke<T>(std::move(work)),
+                                             boost::asio::use_awaitable);
   }
 
   void Stop() { pool_.stop(); }
 
  private:
+  template <typename T>
+  static Task<T> Invoke(std::function<T()> work) {
+    co_return work();
+  }
+
   boost::asio::thread_pool pool_;
 };
 

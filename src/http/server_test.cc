@@ -7,10 +7,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-
+#include <cstdio>
 #include <thread>
 
 namespace berth::http {
@@ -152,6 +151,31 @@ TEST(BlockingPool, RunsWorkOffThreadAndResumes) {
   io.run();
   EXPECT_EQ(result, 42);
   EXPECT_NE(worker, io_thread);
+}
+
+}  // namespace
+}  // namespace berth::http
+
+namespace berth::http {
+namespace {
+
+TEST(BlockingPool, LargeCapturesSurvive) {
+  boost::asio::io_context io;
+  BlockingPool pool(2);
+  std::string total;
+  boost::asio::co_spawn(
+      io,
+      [&]() -> Task<void> {
+        for (int i = 0; i < 50; ++i) {
+          std::string a(100, 'a'), b(200, 'b');
+          std::vector<int> c(64, i);
+          total +=
+              co_await pool.Run<std::string>([a, b, c] { return a.substr(0, 1) + b.substr(0, 1); });
+        }
+      },
+      boost::asio::detached);
+  io.run();
+  EXPECT_EQ(total.size(), 100u);
 }
 
 }  // namespace
