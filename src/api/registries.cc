@@ -6,6 +6,8 @@
 // `last_checked` (when status or last_error last changed).
 #include <fmt/format.h>
 
+#include <functional>
+
 #include "api/api_service.h"
 #include "api/json_io.h"
 
@@ -241,8 +243,10 @@ http::Task<Result<http::Response>> ApiService::CreateRegistry(Call& call) {
   if (!request) co_return Fail(request.error());
   auto* service = endpoints_.service;
   const endpoints::NewRegistry& req = *request;
-  auto created = co_await endpoints_.pool->Run<Result<endpoints::RegistryView>>(
-      [service, &req] { return service->Create(req); });
+  std::function<Result<endpoints::RegistryView>()> work = [service, &req] {
+    return service->Create(req);
+  };
+  auto created = co_await endpoints_.pool->Run(std::move(work));
   if (!created) co_return Fail(created.error());
   auto response = http::EmptyResponse(201);
   std::string base = call.path;
@@ -269,11 +273,9 @@ http::Task<Result<http::Response>> ApiService::UpdateRegistry(Call& call) {
   auto update = ParseUpdate(call.body);
   if (!update) co_return Fail(update.error());
   auto* service = endpoints_.service;
-  // Captures stay within std::function's small buffer (two pointers): larger closures
-  // are double-freed by GCC 12 when moved inside the BlockingPool::Run coroutine.
   const std::pair<int64_t, endpoints::RegistryUpdate> job(*id, std::move(*update));
-  auto done = co_await endpoints_.pool->Run<Status>(
-      [service, &job] { return service->Update(job.first, job.second); });
+  std::function<Status()> work = [service, &job] { return service->Update(job.first, job.second); };
+  auto done = co_await endpoints_.pool->Run(std::move(work));
   if (!done) co_return Fail(done.error());
   co_return http::EmptyResponse(200);
 }
@@ -295,7 +297,8 @@ http::Task<Result<http::Response>> ApiService::PingRegistry(Call& call) {
   if (!ping) co_return Fail(ping.error());
   auto* service = endpoints_.service;
   const endpoints::PingRequest& p = *ping;
-  auto done = co_await endpoints_.pool->Run<Status>([service, &p] { return service->Ping(p); });
+  std::function<Status()> work = [service, &p] { return service->Ping(p); };
+  auto done = co_await endpoints_.pool->Run(std::move(work));
   if (!done) co_return Fail(done.error());
   co_return http::EmptyResponse(200);
 }
@@ -307,8 +310,10 @@ http::Task<Result<http::Response>> ApiService::RegistryInfo(Call& call) {
   if (!id) co_return Fail(id.error());
   auto* service = endpoints_.service;
   int64_t registry_id = *id;
-  auto info = co_await endpoints_.pool->Run<Result<adapters::AdapterInfo>>(
-      [service, registry_id] { return service->Info(registry_id); });
+  std::function<Result<adapters::AdapterInfo>()> work = [service, registry_id] {
+    return service->Info(registry_id);
+  };
+  auto info = co_await endpoints_.pool->Run(std::move(work));
   if (!info) co_return Fail(info.error());
   co_return ToJsonResponse(200, InfoJson(*info));
 }

@@ -22,7 +22,9 @@ class BlockingPool {
   BlockingPool& operator=(const BlockingPool&) = delete;
 
   // Runs `work` on a pool thread and returns its result to the awaiting coroutine.
-  // `work` must not throw.
+  // `work` must not throw. Pass a named std::function (std::move(job)), never a lambda
+  // temporary in the co_await expression: GCC 12 destroys temporaries of a co_await
+  // full-expression twice.
   template <typename T>
   Task<T> Run(std::function<T()> work) {
     // The work travels as a coroutine parameter (copied into the frame), not as a

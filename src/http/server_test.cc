@@ -169,8 +169,11 @@ TEST(BlockingPool, LargeCapturesSurvive) {
         for (int i = 0; i < 50; ++i) {
           std::string a(100, 'a'), b(200, 'b');
           std::vector<int> c(64, i);
-          total +=
-              co_await pool.Run<std::string>([a, b, c] { return a.substr(0, 1) + b.substr(0, 1); });
+          // Named, not a temporary in the co_await expression (GCC 12 destroys such
+          // temporaries twice).
+          std::function<std::string()> job = [a, b, c] { return a.substr(0, 1) + b.substr(0, 1); };
+          std::string part = co_await pool.Run<std::string>(std::move(job));
+          total += part;
         }
       },
       boost::asio::detached);
