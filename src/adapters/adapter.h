@@ -62,7 +62,7 @@ struct AdapterInfo {
   bool supported_copy_by_chunk = false;
   std::optional<EndpointPattern> endpoint_pattern;      // nullopt = standard URL field
   std::optional<CredentialPattern> credential_pattern;  // nullopt = user + password
-  bool proxy_cache = false;  // may back a proxy-cache project
+  bool proxy_cache = false;                             // may back a proxy-cache project
 };
 
 // What an adapter needs from the process.
@@ -113,8 +113,7 @@ class AdapterRegistry {
   const AdapterRegistration* Find(std::string_view type) const;
   // Validates the credential and builds the adapter. BAD_REQUEST for an unknown type
   // (naming the known ones) or a malformed credential.
-  Result<std::unique_ptr<Adapter>> Create(const Endpoint& endpoint,
-                                          const AdapterDeps& deps) const;
+  Result<std::unique_ptr<Adapter>> Create(const Endpoint& endpoint, const AdapterDeps& deps) const;
 
  private:
   std::map<std::string, AdapterRegistration, std::less<>> registrations_;

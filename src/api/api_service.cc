@@ -41,8 +41,7 @@ bool HeaderIsTrue(const http::Request& request, std::string_view name) {
 
 ApiService::ApiService(auth::AuthService& auth, metadata::ProjectStore& projects,
                        metadata::ArtifactStore& artifacts, metadata::UserStore& users,
-                       content::ContentService& content, ApiOptions options,
-                       EndpointDeps endpoints)
+                       content::ContentService& content, ApiOptions options, EndpointDeps endpoints)
     : auth_(auth),
       projects_(projects),
       artifacts_(artifacts),
@@ -126,8 +125,11 @@ http::Task<http::Response> ApiService::Handle(http::Request& request) {
     response = ToErrorResponse(*failure);
   } else {
     head_as_get = is_async ? async_match->head_as_get : match->head_as_get;
-    Call call{request, std::move(is_async ? async_match->params : match->params),
-              std::move(*identity), {}, path};
+    Call call{request,
+              std::move(is_async ? async_match->params : match->params),
+              std::move(*identity),
+              {},
+              path};
     bool has_body =
         request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
     std::optional<Error> body_error;

@@ -52,8 +52,7 @@ class ApiService {
  public:
   ApiService(auth::AuthService& auth, metadata::ProjectStore& projects,
              metadata::ArtifactStore& artifacts, metadata::UserStore& users,
-             content::ContentService& content, ApiOptions options,
-             EndpointDeps endpoints = {});
+             content::ContentService& content, ApiOptions options, EndpointDeps endpoints = {});
   ApiService(const ApiService&) = delete;
   ApiService& operator=(const ApiService&) = delete;
 
