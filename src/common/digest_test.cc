@@ -35,3 +35,23 @@ TEST(Sha256, KnownVector) {
 
 }  // namespace
 }  // namespace berth
+
+#include "common/base64.h"
+
+namespace berth {
+namespace {
+
+TEST(Base64, RoundTripsAndRejects) {
+  for (std::string s : {"", "f", "fo", "foo", "foob", "fooba", "foobar"}) {
+    auto d = Base64Decode(Base64Encode(s));
+    ASSERT_TRUE(d) << s;
+    EXPECT_EQ(*d, s);
+  }
+  EXPECT_EQ(Base64Encode("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(Base64Encode("fo"), "Zm8=");
+  EXPECT_FALSE(Base64Decode("abc"));
+  EXPECT_FALSE(Base64Decode("ab!="));
+}
+
+}  // namespace
+}  // namespace berth

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "common/base64.h"
 #include "common/digest.h"
 
 namespace berth::adapters::aliacr {
@@ -16,15 +17,6 @@ namespace {
 constexpr std::string_view kApiVersion = "2018-12-01";
 constexpr std::string_view kServicePrefix = "registry.aliyuncs.com:";
 constexpr auto kRefreshBefore = std::chrono::minutes(1);
-
-std::string Base64Encode(std::string_view data) {
-  std::string out(4 * ((data.size() + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(data.data()),
-                          static_cast<int>(data.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
 
 std::string Timestamp(std::chrono::system_clock::time_point now) {
   std::time_t t = std::chrono::system_clock::to_time_t(now);

@@ -7,13 +7,6 @@
 
 namespace berth::adapters {
 
-std::string Base64Encode(std::string_view data) {
-  std::vector<unsigned char> out(4 * ((data.size() + 2) / 3) + 1);
-  int n = EVP_EncodeBlock(out.data(), reinterpret_cast<const unsigned char*>(data.data()),
-                          static_cast<int>(data.size()));
-  return std::string(reinterpret_cast<char*>(out.data()), n);
-}
-
 std::string BasicAuthorization(std::string_view user, std::string_view password) {
   std::string pair(user);
   pair += ':';

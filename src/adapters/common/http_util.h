@@ -7,12 +7,12 @@
 #include <string>
 #include <string_view>
 
+#include "common/base64.h"
 #include "common/error.h"
 #include "remote/distribution_client.h"
 
 namespace berth::adapters {
 
-std::string Base64Encode(std::string_view data);
 // "Basic base64(user:password)".
 std::string BasicAuthorization(std::string_view user, std::string_view password);
 // Percent-encodes everything but unreserved characters (RFC 3986).

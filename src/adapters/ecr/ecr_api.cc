@@ -5,25 +5,13 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "common/base64.h"
+
 namespace berth::adapters::ecr {
 namespace {
 
 constexpr std::string_view kTargetPrefix = "AmazonEC2ContainerRegistry_V20150921.";
 constexpr auto kRefreshBefore = std::chrono::minutes(5);
-
-std::optional<std::string> Base64Decode(std::string_view text) {
-  if (text.size() % 4 != 0) return std::nullopt;
-  std::string out(text.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(text.data()),
-                          static_cast<int>(text.size()));
-  if (n < 0) return std::nullopt;
-  size_t pad = 0;
-  if (!text.empty() && text.back() == '=') ++pad;
-  if (text.size() > 1 && text[text.size() - 2] == '=') ++pad;
-  out.resize(static_cast<size_t>(n) - pad);
-  return out;
-}
 
 // Error types that mean the key id, the secret or the signature is wrong.
 bool IsCredentialError(std::string_view type) {

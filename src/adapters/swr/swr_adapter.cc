@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "adapters/common/http_util.h"
+
 namespace berth::adapters {
 namespace swr {
 namespace {
@@ -21,15 +23,6 @@ AdapterInfo SwrInfo() {
   info.supported_triggers = {"manual", "scheduled"};
   info.proxy_cache = false;
   return info;
-}
-
-std::string Base64Encode(std::string_view data) {
-  std::string out(4 * ((data.size() + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(data.data()),
-                          static_cast<int>(data.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
 }
 
 // Percent-encodes a path segment or query value (unreserved characters kept).
@@ -52,8 +45,7 @@ class SwrAdapter : public Adapter {
  public:
   SwrAdapter(remote::ClientOptions options, std::string username, std::string password)
       : base_url_(options.base_url),
-        authorization_(username.empty() ? std::string()
-                                        : "Basic " + Base64Encode(username + ":" + password)),
+        authorization_(username.empty() ? std::string() : BasicAuthorization(username, password)),
         registry_(std::move(options), remote::StaticCredentials(username, password)) {}
 
   // Unlike a check that always passes, this proves the credentials: an authenticated
