@@ -87,8 +87,12 @@ TEST_F(JwtTest, HeaderCarriesKidAndX5c) {
 TEST_F(JwtTest, RejectionTable) {
   auto token = EncodeJwt(*key_, Claims(kNow));
   ASSERT_TRUE(token);
+  // Change the first signature character: its 6 bits are all signature bits (the last
+  // character of an unpadded base64url signature also carries ignored padding bits, so
+  // changing it can leave the signature intact).
   std::string tampered_sig = *token;
-  tampered_sig.back() = tampered_sig.back() == 'A' ? 'B' : 'A';
+  char& first_sig_char = tampered_sig[tampered_sig.rfind('.') + 1];
+  first_sig_char = first_sig_char == 'A' ? 'g' : 'A';
   // Replace the payload with one granting more, keeping the old signature.
   TokenClaims wider = Claims(kNow);
   wider.access[0].actions.insert("delete");
