@@ -40,6 +40,9 @@ constexpr std::array kErrors{
     ErrorDescriptor{ErrorCode::kForbidden, "FORBIDDEN", 403, "forbidden"},
     ErrorDescriptor{ErrorCode::kMethodNotAllowed, "METHOD_NOT_ALLOWED", 405, "method not allowed"},
     ErrorDescriptor{ErrorCode::kUnprocessable, "UNPROCESSABLE_ENTITY", 422, "unprocessable entity"},
+    ErrorDescriptor{ErrorCode::kUnavailable, "SERVICE_UNAVAILABLE", 503,
+                    "the remote is unavailable for now"},
+    ErrorDescriptor{ErrorCode::kCancelled, "CANCELLED", 409, "the operation was stopped"},
     ErrorDescriptor{ErrorCode::kInternal, "INTERNAL_SERVER_ERROR", 500, "internal server error"},
 };
 

@@ -39,6 +39,10 @@ enum class ErrorCode {
   kMethodNotAllowed,
   kUnprocessable,
   kInternal,
+  // Outbound work: a remote that is down or failing for now (5xx, connection reset,
+  // timeout) — worth retrying; and work stopped on request (a replication stop).
+  kUnavailable,
+  kCancelled,
 };
 
 struct ErrorDescriptor {

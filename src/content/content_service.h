@@ -52,11 +52,31 @@ struct ReferrersResult {
   bool filter_applied = false;  // set OCI-Filters-Applied: artifactType
 };
 
+// Told about every change to tags and manifests after it is committed (replication's
+// event triggers). Called on the caller's thread; implementations return quickly and
+// never call back into ContentService.
+class ContentListener {
+ public:
+  virtual ~ContentListener() = default;
+  // A manifest was stored; `tag` is "" when pushed by digest.
+  virtual void ManifestPushed(std::string_view repository, std::string_view digest,
+                              std::string_view tag) = 0;
+  // A manifest was deleted together with `tags`.
+  virtual void ManifestDeleted(std::string_view repository, std::string_view digest,
+                               const std::vector<std::string>& tags) = 0;
+  // Only a tag was deleted; the manifest `digest` stays.
+  virtual void TagDeleted(std::string_view repository, std::string_view digest,
+                          std::string_view tag) = 0;
+};
+
 class ContentService {
  public:
   ContentService(storage::BlobStore& blobs, metadata::ArtifactStore& artifacts,
                  metadata::ProjectStore& projects)
       : blobs_(blobs), artifacts_(artifacts), projects_(projects) {}
+
+  // Installs the listener (not owned; null = none). Call before serving requests.
+  void SetListener(ContentListener* listener) { listener_ = listener; }
 
   // Validates `name` and finds its repository. NAME_INVALID for malformed names or names
   // without a project component; NAME_UNKNOWN when the project does not exist, or when
@@ -120,6 +140,7 @@ class ContentService {
   storage::BlobStore& blobs_;
   metadata::ArtifactStore& artifacts_;
   metadata::ProjectStore& projects_;
+  ContentListener* listener_ = nullptr;
 };
 
 }  // namespace berth::content

@@ -18,6 +18,7 @@
 // never call them on an io thread (use http::RunBlocking).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -55,6 +56,17 @@ struct TlsOptions {
   std::string ca_pem;     // extra trusted CA certificates (PEM), added to the system roots
 };
 
+// Retries of idempotent requests (GET/HEAD of manifests, blob HEAD, tag and catalog
+// listing, token fetches; never a body upload) on kUnavailable (5xx, connection reset,
+// timeout) and kTooManyRequests. The delay doubles from base_delay with jitter, capped at
+// max_delay; a Retry-After (seconds or HTTP date) on 429/503 replaces the computed delay
+// (also capped at max_delay).
+struct RetryPolicy {
+  int attempts = 4;  // tries in total; 1 = no retry
+  std::chrono::milliseconds base_delay{500};
+  std::chrono::milliseconds max_delay{30000};
+};
+
 // Network settings shared by every client a process makes (from the config).
 struct NetworkOptions {
   // curl CONNECT_TO entries "HOST:PORT:CONNECT-HOST:CONNECT-PORT": where a named host is
@@ -63,7 +75,12 @@ struct NetworkOptions {
   std::string extra_ca_pem;  // trusted in addition to the system roots for every client
   std::string proxy;         // explicit proxy URL; empty = the usual *_proxy environment
   std::chrono::seconds connect_timeout{10};
-  std::chrono::seconds timeout{1800};  // whole request, body included
+  // Whole request for everything but blob bodies (manifests, listing, provider APIs).
+  std::chrono::seconds timeout{300};
+  // Blob transfers (GetBlob, PushBlob, UploadChunk) have no whole-request limit: they fail
+  // with kUnavailable only when no byte moves for this long.
+  std::chrono::seconds idle_timeout{60};
+  RetryPolicy retry;
 };
 
 struct ClientOptions {
@@ -97,6 +114,29 @@ struct ManifestInfo {
 struct Manifest : ManifestInfo {
   std::string bytes;
 };
+
+// An OCI descriptor as listed by the referrers API.
+struct Descriptor {
+  std::string media_type;
+  std::string digest;
+  int64_t size = 0;
+  std::string artifact_type;
+};
+
+// A chunked upload in progress: the absolute URL of the session (the latest Location)
+// and how many bytes the registry holds. Persist it to resume after a restart.
+struct UploadState {
+  std::string location;
+  int64_t offset = 0;
+};
+
+// Cooperative cancellation: a call given a set token stops within about a second, also in
+// the middle of a body, and fails with kCancelled. Empty = never cancelled.
+using CancelToken = std::shared_ptr<const std::atomic<bool>>;
+
+// The delay a kTooManyRequests / kUnavailable error asked for (its Retry-After), if any.
+// The client records it in Error::detail as "retry-after=<seconds>".
+std::optional<std::chrono::seconds> RetryAfter(const Error& error);
 
 // Receives blob bytes as they stream in; an error aborts the transfer.
 using ByteSink = std::function<Status(std::span<const char>)>;
@@ -135,12 +175,32 @@ class DistributionClient {
 
   // HEAD; std::nullopt when absent, else the size.
   Result<std::optional<int64_t>> BlobSize(std::string_view repository, std::string_view digest);
-  // Streams the blob from `offset` into `sink` (following redirects to storage).
+  // Streams the blob from `offset` into `sink` (following redirects to storage; a Range
+  // request when offset > 0).
   Status GetBlob(std::string_view repository, std::string_view digest, const ByteSink& sink,
-                 int64_t offset = 0);
+                 int64_t offset = 0, const CancelToken& cancel = {});
   // Uploads a blob of `size` bytes read from `source`: POST then one streaming PUT.
   Status PushBlob(std::string_view repository, std::string_view digest, int64_t size,
-                  const ByteSource& source);
+                  const ByteSource& source, const CancelToken& cancel = {});
+
+  // Chunked, resumable upload (POST, PATCH..., PUT ?digest=).
+  // StartUpload opens a session (offset 0).
+  Result<UploadState> StartUpload(std::string_view repository);
+  // Asks the registry where a session stands (GET on its location → Range "0-N" gives
+  // offset N+1; 204 without Range gives 0). kBlobUploadUnknown when the session is gone.
+  Result<UploadState> UploadStatus(const UploadState& state);
+  // PATCHes `length` bytes read from `source` at state.offset (Content-Range,
+  // Content-Length) and returns the new location and offset. kRangeInvalid on 416.
+  Result<UploadState> UploadChunk(const UploadState& state, int64_t length,
+                                  const ByteSource& source, const CancelToken& cancel = {});
+  // Closes the session: PUT ?digest= with an empty body. DIGEST_INVALID / SIZE_INVALID as
+  // the registry reports them.
+  Status FinishUpload(const UploadState& state, std::string_view digest);
+
+  // The manifests whose subject is `digest`: GET /v2/<repo>/referrers/<digest>; when the
+  // registry has no referrers API (404 that is not an OCI index), the fallback tag
+  // "sha256-<hex>" (an index) is read instead. Empty when there are none.
+  Result<std::vector<Descriptor>> Referrers(std::string_view repository, std::string_view digest);
   // Cross-repository mount; false when the registry answered with an upload session.
   Result<bool> MountBlob(std::string_view repository, std::string_view digest,
                          std::string_view from);

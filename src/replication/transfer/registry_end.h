@@ -1,0 +1,107 @@
+// RegistryEnd: one side of a replication copy — Berth itself (LocalEnd: the local stores,
+// no HTTP) or a remote endpoint (RemoteEnd: an adapter and its DistributionClient). Push
+// and pull are the same copy with the ends swapped.
+//
+// Every call blocks; none may run on an io thread. Errors use the common table:
+// kUnavailable / kTooManyRequests (worth retrying, see remote::RetryAfter),
+// kCancelled (the CancelToken was set), kUnsupported (the end cannot do it), the OCI codes
+// otherwise. Thread safety: every method may be called from several threads at once.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+#include "remote/distribution_client.h"
+#include "replication/model/artifact.h"
+
+namespace berth::replication {
+
+using remote::ByteSink;
+using remote::ByteSource;
+using remote::CancelToken;
+using remote::Descriptor;
+using remote::Manifest;
+using remote::ManifestInfo;
+
+// A resumable blob upload: the end's own session token (a remote upload URL, or a local
+// upload id) and the bytes it holds. Persisted by the executor between attempts.
+struct UploadProgress {
+  std::string session;
+  int64_t offset = 0;
+};
+
+class RegistryEnd {
+ public:
+  virtual ~RegistryEnd() = default;
+
+  // For logs: "docker-registry http://127.0.0.1:5001" or "local". Never a secret.
+  virtual std::string Describe() const = 0;
+  // Connection-limit bucket: "host:port" of the remote, "local" for Berth.
+  virtual std::string HostKey() const = 0;
+  // True when ListArtifacts fills labels (Berth itself, Harbor).
+  virtual bool SupportsLabels() const { return false; }
+
+  // ---- listing (source side)
+  // Repository names, through the provider's own API where it has one, else the catalog.
+  virtual Result<std::vector<std::string>> ListRepositories() = 0;
+  // The tagged artifacts of `repository` (tags grouped by digest), plus — for ends that
+  // can list them cheaply (local) — untagged artifacts. NAME_UNKNOWN when absent.
+  virtual Result<std::vector<ArtifactRef>> ListArtifacts(std::string_view repository) = 0;
+
+  // ---- destination preparation
+  // Creates what must exist before pushing to `repositories` (see adapters::Adapter).
+  virtual Status PrepareForPush(const std::vector<std::string>& repositories) = 0;
+
+  // ---- manifests
+  // std::nullopt when absent.
+  virtual Result<std::optional<ManifestInfo>> HeadManifest(std::string_view repository,
+                                                           std::string_view reference) = 0;
+  virtual Result<Manifest> GetManifest(std::string_view repository,
+                                       std::string_view reference) = 0;
+  // Stores the exact `bytes` under `reference` (a tag, or their digest).
+  virtual Status PutManifest(std::string_view repository, std::string_view reference,
+                             std::string_view bytes, std::string_view media_type) = 0;
+  // Deletes the manifest by digest (with every tag on it). Absent = Ok.
+  virtual Status DeleteManifest(std::string_view repository, std::string_view digest) = 0;
+  // Removes one tag and leaves the manifest. kUnsupported where the end cannot (the
+  // Distribution API has no tag deletion). Absent = Ok.
+  virtual Status DeleteTag(std::string_view repository, std::string_view tag) = 0;
+  // Manifests whose subject is `digest` (signatures, SBOMs).
+  virtual Result<std::vector<Descriptor>> Referrers(std::string_view repository,
+                                                    std::string_view digest) = 0;
+
+  // ---- blobs
+  // std::nullopt when absent from `repository`.
+  virtual Result<std::optional<int64_t>> BlobSize(std::string_view repository,
+                                                  std::string_view digest) = 0;
+  // Streams the blob from `offset` into `sink`.
+  virtual Status ReadBlob(std::string_view repository, std::string_view digest, int64_t offset,
+                          const ByteSink& sink, const CancelToken& cancel) = 0;
+  // Links a blob that the end holds in repository `from` (or anywhere, when the end
+  // can tell) into `repository`. False when it cannot; the caller then uploads.
+  virtual Result<bool> MountBlob(std::string_view repository, std::string_view digest,
+                                 std::string_view from) = 0;
+  // One-shot upload of `size` bytes.
+  virtual Status WriteBlob(std::string_view repository, std::string_view digest, int64_t size,
+                           const ByteSource& source, const CancelToken& cancel) = 0;
+
+  // Resumable upload: Begin, then Append chunks, then Commit. Resume asks the end where a
+  // persisted session stands (its offset may be lower than the one persisted);
+  // kBlobUploadUnknown when the session is gone (start again from 0).
+  virtual Result<UploadProgress> BeginUpload(std::string_view repository) = 0;
+  virtual Result<UploadProgress> ResumeUpload(std::string_view repository,
+                                              const UploadProgress& progress) = 0;
+  virtual Result<UploadProgress> AppendUpload(std::string_view repository,
+                                              const UploadProgress& progress, int64_t length,
+                                              const ByteSource& source,
+                                              const CancelToken& cancel) = 0;
+  virtual Status CommitUpload(std::string_view repository, const UploadProgress& progress,
+                              std::string_view digest) = 0;
+};
+
+}  // namespace berth::replication
