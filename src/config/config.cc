@@ -79,6 +79,12 @@ Status ApplyYamlFile(const std::string& path, Config& config) {
         config.storage_driver = value.as<std::string>();
       } else if (key == "endpoint_health_interval_seconds") {
         config.endpoint_health_interval_seconds = value.as<int>();
+      } else if (key == "replication_workers") {
+        config.replication_workers = value.as<int>();
+      } else if (key == "replication_host_connections") {
+        config.replication_host_connections = value.as<int>();
+      } else if (key == "replication_execution_retention") {
+        config.replication_execution_retention = value.as<int>();
       } else {
         problems.push_back("unknown key \"" + key + "\"");
       }
@@ -110,7 +116,10 @@ Status ApplyEnvironment(const std::map<std::string, std::string>& env, Config& c
     const char* name;
     int* target;
   } ints[] = {{"BERTH_THREADS", &config.threads},
-              {"BERTH_HEALTH_INTERVAL", &config.endpoint_health_interval_seconds}};
+              {"BERTH_HEALTH_INTERVAL", &config.endpoint_health_interval_seconds},
+              {"BERTH_REPLICATION_WORKERS", &config.replication_workers},
+              {"BERTH_REPLICATION_HOST_CONNECTIONS", &config.replication_host_connections},
+              {"BERTH_REPLICATION_RETENTION", &config.replication_execution_retention}};
   for (const auto& iv : ints) {
     if (auto v = get(iv.name)) {
       if (!ParseInt(*v, *iv.target)) {
@@ -161,6 +170,15 @@ std::vector<std::string> Validate(const Config& config) {
   }
   if (config.endpoint_health_interval_seconds < 10) {
     problems.push_back("endpoint_health_interval_seconds must be at least 10");
+  }
+  if (config.replication_workers < 1 || config.replication_workers > 64) {
+    problems.push_back("replication_workers must be between 1 and 64");
+  }
+  if (config.replication_host_connections < 1 || config.replication_host_connections > 64) {
+    problems.push_back("replication_host_connections must be between 1 and 64");
+  }
+  if (config.replication_execution_retention < 1) {
+    problems.push_back("replication_execution_retention must be at least 1");
   }
   if (!config.external_url.empty() && !config.external_url.starts_with("http://") &&
       !config.external_url.starts_with("https://")) {

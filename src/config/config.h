@@ -25,6 +25,12 @@ struct Config {
   std::string database_driver = "sqlite";      // sqlite (postgres later); BERTH_DATABASE_DRIVER
   std::string storage_driver = "filesystem";   // BERTH_STORAGE_DRIVER
   int endpoint_health_interval_seconds = 300;  // BERTH_HEALTH_INTERVAL
+  // Replication: tasks running at once (BERTH_REPLICATION_WORKERS), concurrent blob
+  // streams per destination host (BERTH_REPLICATION_HOST_CONNECTIONS), finished
+  // executions kept per policy (BERTH_REPLICATION_RETENTION).
+  int replication_workers = 4;
+  int replication_host_connections = 8;
+  int replication_execution_retention = 50;
 
   // Host and port split out of `listen` (valid after Validate()).
   std::string host() const;

@@ -37,6 +37,23 @@ TEST(Config, ValidateReportsEveryProblem) {
   EXPECT_EQ(Validate(c).size(), 3u);
 }
 
+TEST(Config, ReplicationSettings) {
+  Config c;
+  ASSERT_TRUE(ApplyEnvironment({{"BERTH_REPLICATION_WORKERS", "6"},
+                                {"BERTH_REPLICATION_HOST_CONNECTIONS", "2"},
+                                {"BERTH_REPLICATION_RETENTION", "5"}},
+                               c));
+  EXPECT_EQ(c.replication_workers, 6);
+  EXPECT_EQ(c.replication_host_connections, 2);
+  EXPECT_EQ(c.replication_execution_retention, 5);
+  EXPECT_TRUE(Validate(c).empty());
+  c.replication_workers = 0;
+  c.replication_execution_retention = 0;
+  auto problems = Validate(c);
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_NE(problems[0].find("replication_workers"), std::string::npos);
+}
+
 TEST(Config, YamlFile) {
   std::string path = ::testing::TempDir() + "/berth-config.yml";
   {
