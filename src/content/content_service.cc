@@ -251,6 +251,9 @@ Result<PutManifestResult> ContentService::PutManifest(const Repository& repo, co
   if (!stored) return Fail(stored.error());
   // Linked after the artifact row so a failed push leaves no readable manifest blob.
   BERTH_TRY(artifacts_.LinkBlob(repo.id, digest->str(), size));
+  if (listener_ != nullptr) {
+    listener_->ManifestPushed(repo.name, digest->str(), ref.is_digest ? "" : ref.text);
+  }
 
   return PutManifestResult{*std::move(digest), std::move(parsed->media_type),
                            std::move(artifact.subject)};
@@ -293,9 +296,17 @@ Result<ManifestContent> ContentService::GetManifest(const Repository& repo, cons
 
 Status ContentService::DeleteManifest(const Repository& repo, const Reference& ref) {
   if (!ref.is_digest) {
+    // The tag's manifest, for the listener (looked up before the tag goes).
+    std::string tagged_digest;
+    if (listener_ != nullptr) {
+      auto tagged = artifacts_.GetArtifactByTag(repo.id, ref.text);
+      if (!tagged) return Fail(tagged.error());
+      if (*tagged) tagged_digest = (*tagged)->digest;
+    }
     auto deleted = artifacts_.DeleteTag(repo.id, ref.text);
     if (!deleted) return Fail(deleted.error());
     if (!*deleted) return ManifestUnknown(repo, ref);
+    if (listener_ != nullptr) listener_->TagDeleted(repo.name, tagged_digest, ref.text);
     return Ok();
   }
   auto artifact = FindArtifact(repo, ref);
@@ -306,6 +317,7 @@ Status ContentService::DeleteManifest(const Repository& repo, const Reference& r
       !unlinked && unlinked.error().code != ErrorCode::kBlobUnknown) {
     return unlinked;
   }
+  if (listener_ != nullptr) listener_->ManifestDeleted(repo.name, artifact->digest, artifact->tags);
   return Ok();
 }
 

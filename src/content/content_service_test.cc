@@ -417,5 +417,50 @@ TEST_F(ContentServiceTest, SchemaOneIsRefused) {
   EXPECT_NE(put.error().message.find("schema 1"), std::string::npos);
 }
 
+// Records every listener call as one line.
+class RecordingListener : public ContentListener {
+ public:
+  void ManifestPushed(std::string_view repository, std::string_view digest,
+                      std::string_view tag) override {
+    events.push_back("pushed " + std::string(repository) + " " + std::string(digest) + " " +
+                     std::string(tag));
+  }
+  void ManifestDeleted(std::string_view repository, std::string_view digest,
+                       const std::vector<std::string>& tags) override {
+    std::string line = "deleted " + std::string(repository) + " " + std::string(digest);
+    for (const auto& t : tags) line += " " + t;
+    events.push_back(line);
+  }
+  void TagDeleted(std::string_view repository, std::string_view digest,
+                  std::string_view tag) override {
+    events.push_back("untagged " + std::string(repository) + " " + std::string(digest) + " " +
+                     std::string(tag));
+  }
+  std::vector<std::string> events;
+};
+
+TEST_F(ContentServiceTest, ListenerHearsCommittedChangesOnly) {
+  RecordingListener listener;
+  service_->SetListener(&listener);
+  std::string bytes = ImageManifest(repo_, "events");
+  Digest d = Put(repo_, Tag("v1"), bytes);
+  Put(repo_, Tag("v2"), bytes);
+  Put(repo_, ByDigest(d), bytes);
+  // A refused push and a failed delete say nothing.
+  EXPECT_FALSE(service_->PutManifest(repo_, Tag("bad"), "{}", kOciManifestType).has_value());
+  EXPECT_FALSE(service_->DeleteManifest(repo_, Tag("absent")).has_value());
+  ASSERT_TRUE(service_->DeleteManifest(repo_, Tag("v2")).has_value());
+  ASSERT_TRUE(service_->DeleteManifest(repo_, ByDigest(d)).has_value());
+  const std::string r = "library/app ";
+  EXPECT_EQ(listener.events, (std::vector<std::string>{
+                                 "pushed " + r + d.str() + " v1",
+                                 "pushed " + r + d.str() + " v2",
+                                 "pushed " + r + d.str() + " ",
+                                 "untagged " + r + d.str() + " v2",
+                                 "deleted " + r + d.str() + " v1",
+                             }));
+  service_->SetListener(nullptr);
+}
+
 }  // namespace
 }  // namespace berth::content
