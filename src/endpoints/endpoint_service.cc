@@ -295,6 +295,14 @@ Result<RegistryView> EndpointService::Create(const NewRegistry& request) {
   return ToView(*created);
 }
 
+Result<std::unique_ptr<adapters::Adapter>> EndpointService::Connect(int64_t id) {
+  auto record = Load(id);
+  if (!record) return Fail(record.error());
+  auto endpoint = Unseal(*record);
+  if (!endpoint) return Fail(endpoint.error());
+  return adapters_.Create(*endpoint, deps_);
+}
+
 Result<RegistryView> EndpointService::Get(int64_t id) {
   auto record = Load(id);
   if (!record) return Fail(record.error());

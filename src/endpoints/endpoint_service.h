@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -121,6 +122,10 @@ class EndpointService {
   // Health-checks stored endpoint `id` and records healthy/unhealthy with the error text
   // when either changed. Errors of any kind count as unhealthy.
   Status Recheck(int64_t id);
+
+  // A live adapter for stored endpoint `id` (secret unsealed, the service's network
+  // options), for replication. NOT_FOUND `registry <id> not found`. No network I/O.
+  Result<std::unique_ptr<adapters::Adapter>> Connect(int64_t id);
 
   const adapters::AdapterRegistry& adapters() const { return adapters_; }
   metadata::RegistryStore& store() { return store_; }

@@ -270,6 +270,21 @@ TEST_F(EndpointServiceTest, IdZeroAndMissingAreNotFound) {
   EXPECT_EQ(service_->Get(0).error().message, "registry 0 not found");
 }
 
+TEST_F(EndpointServiceTest, ConnectBuildsAdapterWithUnsealedSecret) {
+  int64_t id = MustCreate(Valid());
+  auto adapter = service_->Connect(id);
+  ASSERT_TRUE(adapter.has_value()) << adapter.error().message;
+  ASSERT_TRUE((*adapter)->HealthCheck().has_value());
+  EXPECT_EQ(state_->last.id, id);
+  EXPECT_EQ(state_->last.access_key, "alice");
+  EXPECT_EQ(state_->last.access_secret, kSecret);
+  for (int64_t missing : {0, 99}) {
+    auto none = service_->Connect(missing);
+    ASSERT_FALSE(none.has_value());
+    EXPECT_EQ(none.error().code, ErrorCode::kNotFound);
+  }
+}
+
 TEST_F(EndpointServiceTest, UpdateAbsentKeepsEmptyReplaces) {
   NewRegistry r = Valid();
   r.description = "first";

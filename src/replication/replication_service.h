@@ -65,6 +65,11 @@ struct ReplicationOptions {
   int retries = 5;                  // per blob / manifest step
   std::chrono::milliseconds backoff{1000};
   adapters::AdapterDeps adapter_deps;  // network options for remote ends
+  // The scheduler's clock (UTC wall time); empty = std::chrono::system_clock::now. Tests
+  // inject one to make a cron tick come at once.
+  std::function<std::chrono::system_clock::time_point()> clock;
+  // How often the scheduler looks at the clock.
+  std::chrono::milliseconds scheduler_poll{500};
 };
 
 struct PolicyQuery {

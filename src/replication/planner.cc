@@ -1,0 +1,255 @@
+// The planner thread: turns an execution into tasks (one per repository), and content
+// events into event executions (events.cc decides which policies fire).
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "metadata/timestamps.h"
+#include "replication/model/filters.h"
+#include "replication/service_internal.h"
+
+namespace berth::replication {
+namespace {
+
+constexpr size_t kListingThreads = 8;
+
+nlohmann::json ArtifactToJson(const ArtifactRef& a) {
+  return {
+      {"digest", a.digest}, {"media_type", a.media_type}, {"tags", a.tags}, {"labels", a.labels}};
+}
+
+std::string ResourceType(const Policy& policy) {
+  for (const auto& f : policy.filters) {
+    if (f.type == "resource" && !f.values.empty()) return f.values.front();
+  }
+  return "image";
+}
+
+std::string ResourceText(std::string_view repository, size_t items) {
+  return fmt::format("{} [{} item(s) in total]", repository, items);
+}
+
+metadata::ReplicationTask MakeTask(const Policy& policy, std::string_view operation,
+                                   const std::string& src, const std::string& dst,
+                                   const std::vector<ArtifactRef>& artifacts) {
+  metadata::ReplicationTask t;
+  t.status = "Pending";
+  t.operation = std::string(operation);
+  t.resource_type = ResourceType(policy);
+  t.src_resource = ResourceText(src, artifacts.size());
+  t.dst_resource = ResourceText(dst, artifacts.size());
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& a : artifacts) items.push_back(ArtifactToJson(a));
+  t.payload = nlohmann::json{
+      {"operation", operation},
+      {"src_repository", src},
+      {"dst_repository", dst},
+      {"artifacts",
+       items}}.dump();
+  t.artifacts_total = static_cast<int64_t>(artifacts.size());
+  return t;
+}
+
+// The selected artifacts of every repository the name filters keep, listed in parallel.
+Result<std::vector<std::pair<std::string, std::vector<ArtifactRef>>>> ListSource(
+    RegistryEnd& source, const Policy& policy) {
+  auto names = source.ListRepositories();
+  if (!names) return Fail(names.error());
+  std::vector<std::string> repos;
+  for (auto& n : *names) {
+    if (RepositorySelected(policy.filters, n)) repos.push_back(std::move(n));
+  }
+  std::vector<std::vector<ArtifactRef>> found(repos.size());
+  std::vector<std::optional<Error>> errors(repos.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < repos.size(); i = next++) {
+      auto listed = source.ListArtifacts(repos[i]);
+      if (!listed) {
+        // A repository deleted since the catalog was read has nothing to copy.
+        if (listed.error().code != ErrorCode::kNameUnknown) errors[i] = listed.error();
+        continue;
+      }
+      found[i] = SelectArtifacts(policy.filters, std::move(*listed));
+    }
+  };
+  std::vector<std::thread> threads;
+  size_t n = std::min(kListingThreads, repos.size());
+  for (size_t i = 1; i < n; ++i) threads.emplace_back(work);
+  if (n > 0) work();
+  for (auto& t : threads) t.join();
+  std::vector<std::pair<std::string, std::vector<ArtifactRef>>> out;
+  for (size_t i = 0; i < repos.size(); ++i) {
+    if (errors[i]) {
+      return Fail(errors[i]->code, fmt::format("listing the artifacts of {} on {}: {}", repos[i],
+                                               source.Describe(), errors[i]->message));
+    }
+    if (!found[i].empty()) out.emplace_back(std::move(repos[i]), std::move(found[i]));
+  }
+  return out;
+}
+
+}  // namespace
+
+Status ReplicationService::Impl::PlanListing(const Policy& policy,
+                                             std::vector<metadata::ReplicationTask>& tasks) {
+  auto source = MakeEnd(policy.src_registry_id);
+  if (!source) return Fail(source.error());
+  auto destination = MakeEnd(policy.dest_registry_id);
+  if (!destination) return Fail(destination.error());
+  auto listed = ListSource(**source, policy);
+  if (!listed) return Fail(listed.error());
+  std::vector<std::string> destinations;
+  for (const auto& [repo, artifacts] : *listed) {
+    auto dst =
+        DestinationRepository(repo, policy.dest_namespace, policy.dest_namespace_replace_count);
+    if (!dst) return Fail(dst.error());
+    destinations.push_back(*dst);
+    tasks.push_back(MakeTask(policy, "copy", repo, *dst, artifacts));
+  }
+  if (!destinations.empty()) {
+    if (auto prepared = (*destination)->PrepareForPush(destinations); !prepared) {
+      return Fail(prepared.error().code,
+                  fmt::format("preparing {} for the push: {}", (*destination)->Describe(),
+                              prepared.error().message));
+    }
+  }
+  return Ok();
+}
+
+Status ReplicationService::Impl::PlanEvent(const Policy& policy, const ContentEvent& event,
+                                           std::vector<metadata::ReplicationTask>& tasks) {
+  auto dst = DestinationRepository(event.repository, policy.dest_namespace,
+                                   policy.dest_namespace_replace_count);
+  if (!dst) return Fail(dst.error());
+  ArtifactRef artifact;
+  artifact.digest = event.digest;
+  artifact.tags = event.tags;
+  if (event.deleted) {
+    tasks.push_back(MakeTask(policy, event.tag_deleted ? "tag deletion" : "deletion",
+                             event.repository, *dst, {artifact}));
+    return Ok();
+  }
+  auto destination = MakeEnd(policy.dest_registry_id);
+  if (!destination) return Fail(destination.error());
+  if (auto prepared = (*destination)->PrepareForPush({*dst}); !prepared) {
+    return Fail(prepared.error().code,
+                fmt::format("preparing {} for the push: {}", (*destination)->Describe(),
+                            prepared.error().message));
+  }
+  tasks.push_back(MakeTask(policy, "copy", event.repository, *dst, {artifact}));
+  return Ok();
+}
+
+void ReplicationService::Impl::PlannerLoop() {
+  while (true) {
+    std::optional<ContentEvent> event;
+    int64_t execution_id = 0;
+    {
+      std::unique_lock lock(mu);
+      planner_cv.wait(lock,
+                      [&] { return stopping || !plan_queue.empty() || !event_queue.empty(); });
+      if (stopping) return;
+      if (!event_queue.empty()) {
+        event = std::move(event_queue.front());
+        event_queue.pop_front();
+      } else {
+        execution_id = plan_queue.front();
+        plan_queue.pop_front();
+      }
+    }
+    if (event) {
+      HandleEvent(*event);
+    } else {
+      Plan(execution_id);
+    }
+  }
+}
+
+void ReplicationService::Impl::Plan(int64_t execution_id) {
+  auto e = store.GetExecution(execution_id);
+  if (!e || !*e) return;
+  const auto& execution = **e;
+  if (execution.status != "InProgress" || execution.planned) return;
+  if (execution.stop_requested) {
+    EndExecution(execution_id, "Stopped", "");
+    return;
+  }
+  auto record = store.GetPolicy(execution.policy_id);
+  if (!record || !*record) {
+    EndExecution(execution_id, "Failed", fmt::format("policy {} not found", execution.policy_id));
+    return;
+  }
+  auto policy = PolicyFromRecord(**record);
+  if (!policy) {
+    EndExecution(execution_id, "Failed", policy.error().message);
+    return;
+  }
+  std::vector<metadata::ReplicationTask> tasks;
+  Status planned = Ok();
+  if (execution.event.empty()) {
+    planned = PlanListing(*policy, tasks);
+  } else {
+    auto event = EventFromJson(execution.event);
+    planned = event ? PlanEvent(*policy, *event, tasks) : Status(Fail(event.error()));
+  }
+  if (!planned) {
+    spdlog::warn("replication execution {} failed while planning: {}", execution_id,
+                 planned.error().message);
+    EndExecution(execution_id, "Failed", planned.error().message);
+    return;
+  }
+  {
+    std::lock_guard plan_lock(plan_mu);
+    {
+      std::lock_guard lock(mu);
+      if (stopping) return;  // planned again after the next Start
+    }
+    auto fresh = store.GetExecution(execution_id);
+    if (!fresh || !*fresh || (*fresh)->status != "InProgress") return;
+    if ((*fresh)->stop_requested) {
+      EndExecution(execution_id, "Stopped", "");
+      return;
+    }
+    if (auto created = store.CreateTasks(execution_id, tasks, true); !created) {
+      EndExecution(execution_id, "Failed", created.error().message);
+      return;
+    }
+  }
+  if (tasks.empty()) {
+    EndExecution(execution_id, "Succeed", "no resources need to be replicated");
+    return;
+  }
+  spdlog::info("replication execution {}: {} task(s) planned", execution_id, tasks.size());
+  WakeWorkers();
+}
+
+void ReplicationService::Impl::EndExecution(int64_t execution_id, std::string_view status,
+                                            std::string_view text) {
+  auto e = store.GetExecution(execution_id);
+  if (!e || !*e) return;
+  auto execution = std::move(**e);
+  if (execution.status != "InProgress") return;
+  execution.status = std::string(status);
+  execution.status_text = std::string(text);
+  execution.end_time = metadata::NowTimestamp();
+  if (auto tasks = AllTasks(store, execution_id)) {
+    int64_t bytes = 0;
+    for (const auto& t : *tasks) bytes += t.bytes;
+    execution.bytes = bytes;
+  }
+  if (auto updated = store.UpdateExecution(execution); !updated) {
+    spdlog::error("replication execution {}: cannot record its end: {}", execution_id,
+                  updated.error().message);
+    return;
+  }
+  spdlog::info("replication execution {} ended {}{}{}", execution_id, status,
+               text.empty() ? "" : ": ", text);
+  Prune(execution.policy_id);
+}
+
+}  // namespace berth::replication
