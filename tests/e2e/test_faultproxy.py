@@ -68,6 +68,7 @@ def test_streams_big_bodies_without_buffering(proxy):
     grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert grown_mib < 48, f"proxy buffered: peak RSS grew {grown_mib:.0f} MiB"
     assert proxy.requests >= 4
+    assert proxy.bytes_up >= size and proxy.bytes_down >= size
 
 
 def test_push_and_pull_an_image_keep_alive(proxy, layouts):

@@ -24,6 +24,8 @@ fires on a request decides its fate:
     ... point Berth at proxy.url ...
     assert rule.fired > 0
     proxy.stop()
+
+`requests`, `bytes_up` and `bytes_down` count what went through (bodies only).
 """
 from __future__ import annotations
 
@@ -238,6 +240,8 @@ class FaultProxy:
         self.lock = threading.Lock()
         self.rules: list[Fault] = []
         self.requests = 0
+        self.bytes_up = 0    # request body bytes forwarded to the upstream (framing too)
+        self.bytes_down = 0  # response body bytes forwarded to clients
         self.log: list[str] = []  # "METHOD target -> action" for every fired fault
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -305,6 +309,13 @@ class FaultProxy:
                 self._conns.add(client)
             threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
+    def _counting(self, send, counter: str):
+        def sink(data: bytes) -> None:
+            send(data)
+            with self.lock:
+                setattr(self, counter, getattr(self, counter) + len(data))
+        return sink
+
     def _pick(self, method: str, target: str) -> Fault | None:
         with self.lock:
             self.requests += 1
@@ -359,7 +370,8 @@ class FaultProxy:
                 budget = on_budget = None
                 if fault and fault.action == "drop_request":
                     budget, on_budget = fault.after, _raise_closed
-                body = _Body(creader, upstream.sendall, budget, on_budget)
+                body = _Body(creader, self._counting(upstream.sendall, "bytes_up"), budget,
+                             on_budget)
                 if kind == "chunked":
                     body.chunked()
                 elif kind == "length":
@@ -408,7 +420,7 @@ class FaultProxy:
                 raise _Closed("dropped after the response head")
         elif fault and fault.action == "stall" and fault.after >= 0:
             budget, on_budget = fault.after, lambda: time.sleep(fault.seconds)
-        body = _Body(ureader, client.sendall, budget, on_budget)
+        body = _Body(ureader, self._counting(client.sendall, "bytes_down"), budget, on_budget)
         closing = (_get(headers, "Connection") or "").lower() == "close"
         if method == "HEAD" or code in (204, 304):
             pass
