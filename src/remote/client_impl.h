@@ -6,9 +6,12 @@
 #include <spdlog/spdlog.h>
 #include <strings.h>
 
+#include <algorithm>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <set>
+#include <thread>
 
 #include "remote/auth_challenge.h"
 #include "remote/distribution_client.h"
@@ -70,6 +73,27 @@ inline std::string NextLink(const HttpResponse& response) {
 
 inline bool IsJson(std::string_view body) { return !body.empty() && nlohmann::json::accept(body); }
 
+// The pause before try `attempt` + 1 (0-based `attempt` just failed): base_delay doubled per
+// failure with "equal jitter" (half fixed, half random), capped at max_delay; a Retry-After
+// replaces it (also capped).
+inline std::chrono::milliseconds RetryDelay(const RetryPolicy& policy, int attempt,
+                                            std::optional<std::chrono::seconds> retry_after) {
+  using std::chrono::milliseconds;
+  if (retry_after) return std::min<milliseconds>(*retry_after, policy.max_delay);
+  milliseconds delay = policy.base_delay;
+  for (int i = 0; i < attempt && delay < policy.max_delay; ++i) delay *= 2;
+  delay = std::min(delay, policy.max_delay);
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  std::uniform_int_distribution<int64_t> half(0, delay.count() / 2);
+  return milliseconds(delay.count() - delay.count() / 2 + half(random));
+}
+
+// GET/HEAD without a body or a streaming sink: safe to send again.
+inline bool Idempotent(const TransportRequest& request) {
+  return (request.method == "GET" || request.method == "HEAD") && !request.send_body &&
+         !request.source && !request.sink;
+}
+
 struct DistributionClient::Impl {
   enum class Scheme { kNone, kBasic, kBearer };
 
@@ -123,6 +147,33 @@ struct DistributionClient::Impl {
     return true;
   }
 
+  // Runs `once` (an exchange for `request`) up to options.network.retry.attempts times
+  // while it fails with kUnavailable / kTooManyRequests or answers a retryable status.
+  template <typename Once>
+  Result<HttpResponse> Retrying(const TransportRequest& request, const Once& once) {
+    const RetryPolicy& policy = options.network.retry;
+    for (int attempt = 0;; ++attempt) {
+      Result<HttpResponse> response = once();
+      std::optional<std::chrono::seconds> retry_after;
+      if (response) {
+        if (!RetryableStatus(response->status)) return response;
+        retry_after = ParseRetryAfter(*response);
+      } else {
+        ErrorCode code = response.error().code;
+        if (code != ErrorCode::kUnavailable && code != ErrorCode::kTooManyRequests) {
+          return response;
+        }
+        retry_after = RetryAfter(response.error());
+      }
+      if (attempt + 1 >= policy.attempts) return response;
+      std::chrono::milliseconds delay = RetryDelay(policy, attempt, retry_after);
+      spdlog::debug("remote: {} {} failed ({}), try {} of {} in {} ms", request.method, where,
+                    response ? std::to_string(response->status) : response.error().message,
+                    attempt + 2, policy.attempts, delay.count());
+      std::this_thread::sleep_for(delay);
+    }
+  }
+
   // Learns the auth scheme once, from an anonymous GET /v2/.
   Status Discover() {
     std::lock_guard lock(auth_mutex);
@@ -130,7 +181,7 @@ struct DistributionClient::Impl {
     TransportRequest request;
     request.url = base + "/v2/";
     request.max_body = 1 << 20;
-    Result<HttpResponse> response = transport.Perform(request);
+    Result<HttpResponse> response = Retrying(request, [&] { return transport.Perform(request); });
     if (!response) return Fail(std::move(response).error());
     if (response->status == 401) {
       std::string unsupported;
@@ -168,7 +219,8 @@ struct DistributionClient::Impl {
     request.max_body = 1 << 20;
     if (!credential->username.empty()) request.headers.push_back(BasicHeader(*credential));
     Clock::time_point sent = Clock::now();
-    Result<HttpResponse> response = FollowRedirects(request, url, nullptr);
+    Result<HttpResponse> response =
+        Retrying(request, [&] { return FollowRedirects(request, url, nullptr); });
     if (!response) return Fail(std::move(response).error());
     std::string token_host = realm_url.host + ":" + std::to_string(realm_url.port);
     if (response->status == 401) {
@@ -277,7 +329,10 @@ struct DistributionClient::Impl {
       Result<std::string> auth = Authorization(request.method, request.url, used);
       if (!auth) return Fail(std::move(auth).error());
       if (had_credentials) *had_credentials = used.credentials;
-      Result<HttpResponse> response = FollowRedirects(request, request.url, &*auth);
+      Result<HttpResponse> response =
+          Idempotent(request)
+              ? Retrying(request, [&] { return FollowRedirects(request, request.url, &*auth); })
+              : FollowRedirects(request, request.url, &*auth);
       if (!response || response->status != 401 || attempt > 0 || request.source) return response;
       if (used.any) {
         if (!used.token_key.empty()) tokens.Drop(used.token_key);

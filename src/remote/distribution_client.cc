@@ -216,10 +216,13 @@ Result<std::optional<int64_t>> DistributionClient::BlobSize(std::string_view rep
 }
 
 Status DistributionClient::GetBlob(std::string_view repository, std::string_view digest,
-                                   const ByteSink& sink, int64_t offset) {
+                                   const ByteSink& sink, int64_t offset,
+                                   const CancelToken& cancel) {
   Impl& d = *impl_;
   TransportRequest request;
   request.url = d.RepoUrl(repository, "blobs/" + std::string(digest));
+  request.blob = true;
+  request.cancel = &cancel;
   request.headers.push_back("Accept-Encoding: identity");
   if (offset > 0) {
     request.headers.push_back("Range: bytes=" + std::to_string(offset) + "-");
@@ -235,9 +238,11 @@ Status DistributionClient::GetBlob(std::string_view repository, std::string_view
 }
 
 Status DistributionClient::PushBlob(std::string_view repository, std::string_view digest,
-                                    int64_t size, const ByteSource& source) {
+                                    int64_t size, const ByteSource& source,
+                                    const CancelToken& cancel) {
   Impl& d = *impl_;
   TransportRequest start;
+  start.cancel = &cancel;
   start.method = "POST";
   start.url = d.RepoUrl(repository, "blobs/uploads/");
   start.send_body = true;
@@ -261,6 +266,8 @@ Status DistributionClient::PushBlob(std::string_view repository, std::string_vie
   put.send_body = true;
   put.source = &source;
   put.source_size = size;
+  put.blob = true;
+  put.cancel = &cancel;
   Result<HttpResponse> done = d.Send(put, &had_credentials);
   if (!done) return Fail(std::move(done).error());
   if (IsSuccess(done->status)) return Ok();

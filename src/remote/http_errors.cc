@@ -1,5 +1,9 @@
 #include "remote/http_errors.h"
 
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <utility>
 
@@ -34,7 +38,39 @@ std::string FirstRemoteCode(std::string_view body) {
   return first["code"].get<std::string>();
 }
 
+std::string RetryDetail(const HttpResponse& response) {
+  std::optional<std::chrono::seconds> after = ParseRetryAfter(response);
+  return after ? "retry-after=" + std::to_string(after->count()) : std::string();
+}
+
 }  // namespace
+
+bool RetryableStatus(int status) { return status == 429 || (status >= 500 && status != 501); }
+
+std::optional<std::chrono::seconds> ParseRetryAfter(const HttpResponse& response,
+                                                    std::chrono::system_clock::time_point now) {
+  std::optional<std::string> value = response.Header("Retry-After");
+  if (!value || value->empty()) return std::nullopt;
+  const std::string& text = *value;
+  if (std::all_of(text.begin(), text.end(), [](char c) { return std::isdigit(c) != 0; })) {
+    if (text.size() > 9) return std::chrono::seconds(999999999);
+    return std::chrono::seconds(std::atoll(text.c_str()));
+  }
+  time_t when = curl_getdate(text.c_str(), nullptr);
+  if (when < 0) return std::nullopt;
+  auto delta = std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::system_clock::from_time_t(when) - now);
+  return std::max(delta, std::chrono::seconds(0));
+}
+
+std::optional<std::chrono::seconds> RetryAfter(const Error& error) {
+  constexpr std::string_view kKey = "retry-after=";
+  size_t at = error.detail.find(kKey);
+  if (at == std::string::npos) return std::nullopt;
+  const char* digits = error.detail.c_str() + at + kKey.size();
+  if (!std::isdigit(static_cast<unsigned char>(*digits))) return std::nullopt;
+  return std::chrono::seconds(std::atoll(digits));
+}
 
 std::string RemoteErrorText(std::string_view body) {
   nlohmann::json json = nlohmann::json::parse(body, nullptr, false);
@@ -95,12 +131,18 @@ Error HttpError(const HttpResponse& response, std::string_view where, std::strin
     std::string retry = response.Header("Retry-After").value_or("");
     return MakeError(ErrorCode::kTooManyRequests,
                      host + " is rate limiting requests (429): try again " +
-                         (retry.empty() ? "later" : "in " + retry + " s") + suffix);
+                         (retry.empty() ? "later" : "in " + retry + " s") + suffix,
+                     RetryDetail(response));
   }
   if (status >= 500) {
-    return MakeError(ErrorCode::kBadRequest, host + " answered " + std::to_string(status) +
-                                                 " (server error) to " + std::string(what) +
-                                                 suffix);
+    return MakeError(RetryableStatus(status) ? ErrorCode::kUnavailable : ErrorCode::kBadRequest,
+                     host + " answered " + std::to_string(status) + " (server error) to " +
+                         std::string(what) + suffix,
+                     status == 503 ? RetryDetail(response) : std::string());
+  }
+  if (status == 416) {
+    return MakeError(ErrorCode::kRangeInvalid,
+                     host + " refused the byte range of " + std::string(what) + " (416)" + suffix);
   }
   if (status == 400 && response.body.find("HTTP request to an HTTPS server") != std::string::npos) {
     return MakeError(ErrorCode::kBadRequest, host + " serves HTTPS: use an https:// URL");

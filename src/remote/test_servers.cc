@@ -222,16 +222,26 @@ void MiniHttpServer::Loop() {
       request.body.append(buf, static_cast<size_t>(n));
     }
     Reply reply = handler_(request);
+    if (reply.drop) {
+      close(fd);
+      continue;
+    }
     std::string out = "HTTP/1.1 " + std::to_string(reply.status) + " " + Reason(reply.status) +
                       "\r\nConnection: close\r\n";
     for (const auto& [name, value] : reply.headers) out += name + ": " + value + "\r\n";
     out += "Content-Length: " + std::to_string(reply.body.size()) + "\r\n\r\n";
-    if (request.method != "HEAD") out += reply.body;
+    if (request.method != "HEAD") {
+      out += reply.stall_after < 0 ? reply.body
+                                   : reply.body.substr(0, static_cast<size_t>(reply.stall_after));
+    }
     size_t off = 0;
     while (off < out.size()) {
-      ssize_t n = write(fd, out.data() + off, out.size() - off);
+      ssize_t n = send(fd, out.data() + off, out.size() - off, MSG_NOSIGNAL);
       if (n <= 0) break;
       off += static_cast<size_t>(n);
+    }
+    while (reply.stall_after >= 0 && !stop_) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     shutdown(fd, SHUT_WR);
     close(fd);

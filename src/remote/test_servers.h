@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -74,6 +75,11 @@ class MiniHttpServer {
     int status = 200;
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
+    // >= 0: sends only this many bytes of the body (Content-Length still announces all of
+    // it), then keeps the connection silent until the server is destroyed.
+    int64_t stall_after = -1;
+    // Closes the connection without answering.
+    bool drop = false;
   };
   using Handler = std::function<Reply(const MiniRequest&)>;
   explicit MiniHttpServer(Handler handler);

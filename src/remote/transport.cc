@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <optional>
 
@@ -54,7 +55,35 @@ struct Exchange {
   int64_t sent = 0;
   int64_t skipped = 0;
   std::optional<Error> callback_error{};
+  // Blob bodies: the exchange fails when no byte has moved for `idle` (zero = never).
+  std::chrono::seconds idle{0};
+  std::string where{};
+  std::chrono::steady_clock::time_point last_move{};
+  curl_off_t moved = 0;
 };
+
+bool Cancelled(const CancelToken* cancel) { return cancel && *cancel && (*cancel)->load(); }
+
+// Called by curl at least once a second, even while no data moves.
+int OnProgress(void* user, curl_off_t, curl_off_t down, curl_off_t, curl_off_t up) {
+  auto* ex = static_cast<Exchange*>(user);
+  if (Cancelled(ex->request->cancel)) {
+    ex->callback_error = MakeError(ErrorCode::kCancelled, "the transfer was stopped");
+    return 1;
+  }
+  if (ex->idle.count() == 0) return 0;
+  auto now = std::chrono::steady_clock::now();
+  if (down + up != ex->moved) {
+    ex->moved = down + up;
+    ex->last_move = now;
+  } else if (now - ex->last_move >= ex->idle) {
+    ex->callback_error = MakeError(ErrorCode::kUnavailable,
+                                   "the transfer with " + ex->where + " stalled: no data for " +
+                                       std::to_string(ex->idle.count()) + " s");
+    return 1;
+  }
+  return 0;
+}
 
 size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   auto* ex = static_cast<Exchange*>(user);
@@ -222,6 +251,9 @@ Result<HttpResponse> Transport::Perform(const TransportRequest& request) {
   if (!ParseUrl(request.url, url)) {
     return Fail(ErrorCode::kBadRequest, "\"" + request.url + "\" is not an http(s) URL");
   }
+  if (Cancelled(request.cancel)) {
+    return Fail(ErrorCode::kCancelled, "the transfer was stopped");
+  }
   auto handle = Acquire();
   if (!handle->easy) return Fail(ErrorCode::kInternal, "cannot create a curl handle");
   CURL* easy = handle->easy;
@@ -239,7 +271,23 @@ Result<HttpResponse> Transport::Perform(const TransportRequest& request) {
   curl_easy_setopt(easy, CURLOPT_USERAGENT, user_agent_.c_str());
   curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT,
                    static_cast<long>(network_.connect_timeout.count()));
-  curl_easy_setopt(easy, CURLOPT_TIMEOUT, static_cast<long>(network_.timeout.count()));
+  if (request.blob) {
+    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME,
+                     static_cast<long>(network_.idle_timeout.count()));
+  } else {
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT, static_cast<long>(network_.timeout.count()));
+  }
+  if (request.blob) {
+    ex.idle = network_.idle_timeout;
+    ex.where = url.host + ":" + std::to_string(url.port);
+    ex.last_move = std::chrono::steady_clock::now();
+  }
+  if ((request.cancel && *request.cancel) || ex.idle.count() > 0) {
+    curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, &OnProgress);
+    curl_easy_setopt(easy, CURLOPT_XFERINFODATA, &ex);
+  }
   curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &OnHeader);
   curl_easy_setopt(easy, CURLOPT_HEADERDATA, &ex);
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &OnWrite);
@@ -312,10 +360,15 @@ Result<HttpResponse> Transport::Perform(const TransportRequest& request) {
                   "cannot connect to " + where + " (" + detail +
                       "): is the registry running, the port right and the network reachable?");
     case CURLE_OPERATION_TIMEDOUT: {
+      if (connect_time != 0 && request.blob) {
+        return Fail(ErrorCode::kUnavailable,
+                    "the transfer with " + where + " stalled: no data for " +
+                        std::to_string(network_.idle_timeout.count()) + " s");
+      }
       auto seconds = connect_time == 0 ? network_.connect_timeout : network_.timeout;
-      return Fail(ErrorCode::kBadRequest, where + " did not answer within " +
-                                              std::to_string(seconds.count()) + " s" +
-                                              (connect_time == 0 ? " (connecting)" : ""));
+      return Fail(ErrorCode::kUnavailable, where + " did not answer within " +
+                                               std::to_string(seconds.count()) + " s" +
+                                               (connect_time == 0 ? " (connecting)" : ""));
     }
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_ISSUER_ERROR:
@@ -338,12 +391,13 @@ Result<HttpResponse> Transport::Perform(const TransportRequest& request) {
     case CURLE_SSL_ENGINE_INITFAILED:
       return Fail(ErrorCode::kBadRequest, "TLS setup for " + where + " failed (" + detail + ")");
     case CURLE_GOT_NOTHING:
-      return Fail(ErrorCode::kBadRequest,
+      return Fail(ErrorCode::kUnavailable,
                   where + " closed the connection without answering: check the scheme and port");
     case CURLE_SEND_ERROR:
     case CURLE_RECV_ERROR:
     case CURLE_PARTIAL_FILE:
-      return Fail(ErrorCode::kBadRequest, "the connection to " + where + " broke (" + detail + ")");
+      return Fail(ErrorCode::kUnavailable,
+                  "the connection to " + where + " broke (" + detail + ")");
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_URL_MALFORMAT:
       return Fail(ErrorCode::kBadRequest,

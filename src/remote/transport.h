@@ -3,7 +3,9 @@
 // are followed and no auth is added here; DistributionClient does both.
 //
 // Transport failures become Errors whose message names the host and says what to check
-// (resolve, refused, TLS trust, plain HTTP on https, timeout). Thread-safe.
+// (resolve, refused, TLS trust, plain HTTP on https, timeout). Failures worth retrying (a
+// timeout, a connection that broke or closed mid-exchange) are kUnavailable; a set cancel
+// token gives kCancelled. Thread-safe.
 #pragma once
 
 #include <memory>
@@ -27,6 +29,11 @@ struct TransportRequest {
   const ByteSink* sink = nullptr;  // receives the body of a 2xx answer instead of `body`
   int64_t skip_on_200 = 0;         // bytes of a 200 (not 206) body to drop before `sink`
   size_t max_body = 64 << 20;      // larger buffered bodies fail
+  // A blob body: no whole-request timeout, only NetworkOptions::idle_timeout without a
+  // byte moving.
+  bool blob = false;
+  // Checked at least once a second while the exchange runs (also while the peer stalls).
+  const CancelToken* cancel = nullptr;
 };
 
 class Transport {
