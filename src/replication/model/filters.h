@@ -3,8 +3,10 @@
 //    segment, `**` crosses '/', `[abc]`/`[a-z]`/`[!a]` classes, `{a,b}` alternatives;
 //    matched against the full repository path ("library/**", "**/nginx").
 //  * tag: the glob against each tag; `matches` keeps the matching tags, `excludes` keeps
-//    the others. An artifact whose tags all drop out is dropped; untagged artifacts are
-//    kept only by a `matches` filter whose pattern is "**" or "*", and by `excludes`.
+//    the others. An artifact whose tags all drop out is dropped. An untagged artifact is
+//    matched as the empty tag (Harbor): `matches` "**", "*" or "" keeps it, "v*" drops it;
+//    `excludes` keeps it unless the pattern matches the empty tag ("*", "**").
+//    An empty tag pattern keeps everything.
 //  * label: `matches` keeps artifacts carrying every listed label; `excludes` drops
 //    artifacts carrying every listed label.
 //  * resource: "image" / "artifact" — both select every artifact (Berth does not tell
@@ -19,6 +21,7 @@
 
 namespace berth::replication {
 
+// An empty pattern matches everything (Harbor skips filters without a value).
 bool GlobMatch(std::string_view pattern, std::string_view text);
 // BAD_REQUEST with the reason when the pattern is malformed (unclosed '[' or '{').
 Status ValidateGlob(std::string_view pattern);
