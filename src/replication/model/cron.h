@@ -17,7 +17,8 @@ class CronSchedule {
  public:
   // BAD_REQUEST naming the bad field ("invalid cron \"...\": minutes: 61 out of range 0-59").
   static Result<CronSchedule> Parse(std::string_view spec);
-  // The first time strictly after `after` that the schedule fires.
+  // The first time strictly after `after` that the schedule fires; time_point::max() when
+  // it does not fire within five years ("0 0 0 30 2 *").
   std::chrono::system_clock::time_point Next(std::chrono::system_clock::time_point after) const;
   const std::string& spec() const { return spec_; }
 
