@@ -19,7 +19,8 @@ nlohmann::json PolicyToJson(const Policy& policy);
 // Parses a create/update body (a full replacement, as Harbor's PUT). Registry ids come
 // from src_registry.id / dest_registry.id (absent or null = 0). `replicate_deletion`
 // wins over the deprecated `deletion` when both are present. Wrong JSON types →
-// BAD_REQUEST naming the field. Does not validate (see ValidatePolicy).
+// BAD_REQUEST naming the field. Absent or null fields keep Policy's defaults (`enabled`
+// true, replace count -1, manual trigger). Does not validate (see ValidatePolicy).
 Result<Policy> PolicyFromJson(const nlohmann::json& body);
 
 // ReplicationExecution and ReplicationTask as Harbor shows them.
