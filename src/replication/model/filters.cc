@@ -1,5 +1,7 @@
 #include "replication/model/filters.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <string>
 
@@ -27,9 +29,13 @@ size_t FindClosingBrace(std::string_view p, size_t open) {
   return std::string_view::npos;
 }
 
-// Every pattern that the {a,b} alternatives of `p` stand for; a malformed group stays as is
-// (ValidateGlob reports it).
+// At most this many patterns come out of one pattern's {a,b} groups.
+constexpr size_t kMaxAlternatives = 1024;
+
+// Every pattern that the {a,b} alternatives of `p` stand for, the first kMaxAlternatives
+// of them; a malformed group stays as is (ValidateGlob reports it).
 void ExpandBraces(std::string_view p, std::vector<std::string>& out) {
+  if (out.size() >= kMaxAlternatives) return;
   bool in_class = false;
   for (size_t i = 0; i < p.size(); ++i) {
     char c = p[i];
@@ -229,6 +235,13 @@ Status ValidateGlob(std::string_view pattern) {
     }
   }
   if (braces != 0) return Fail(ErrorCode::kBadRequest, "'{' is not closed by '}'");
+  std::vector<std::string> alternatives;
+  ExpandBraces(pattern, alternatives);
+  if (alternatives.size() >= kMaxAlternatives) {
+    return Fail(ErrorCode::kBadRequest,
+                fmt::format("its {{...}} groups stand for more than {} patterns; use fewer groups",
+                            kMaxAlternatives - 1));
+  }
   return Ok();
 }
 

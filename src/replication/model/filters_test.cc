@@ -77,7 +77,10 @@ TEST(ValidateGlob, Malformed) {
   EXPECT_TRUE(ValidateGlob("{a,b}/[a-z]*"));
   EXPECT_TRUE(ValidateGlob(""));
   EXPECT_TRUE(ValidateGlob("[]a]"));
-  for (std::string bad : {"[ab", "a/[b/c]", "{a,b", "a}", "x\\"}) {
+  std::string huge;
+  for (int i = 0; i < 11; ++i) huge += "{a,b}";
+  EXPECT_TRUE(GlobMatch(huge.substr(0, 5 * 9), std::string(9, 'b')));
+  for (std::string bad : {"[ab", "a/[b/c]", "{a,b", "a}", "x\\", huge.c_str()}) {
     auto status = ValidateGlob(bad);
     ASSERT_FALSE(status) << bad;
     EXPECT_EQ(status.error().code, ErrorCode::kBadRequest);
