@@ -282,6 +282,20 @@ Result<PageResult<Artifact>> ArtifactStore::ListArtifacts(int64_t repository_id,
   return result;
 }
 
+Result<std::vector<Artifact>> ArtifactStore::AllArtifactsWithTags(int64_t repository_id) {
+  auto rows = db_.Query("SELECT " BERTH_ARTIFACT_COLS
+                        ", t.name FROM artifacts a LEFT JOIN tags t ON t.artifact_id = a.id "
+                        "WHERE a.repository_id = ? ORDER BY a.digest, t.name",
+                        {repository_id});
+  if (!rows) return Fail(rows.error());
+  std::vector<Artifact> out;
+  for (const auto& r : *rows) {
+    if (out.empty() || out.back().id != r.Int(0)) out.push_back(ToArtifact(r));
+    if (!r.IsNull(8)) out.back().tags.push_back(r.Text(8));
+  }
+  return out;
+}
+
 Status ArtifactStore::DeleteArtifact(int64_t repository_id, std::string_view digest) {
   return db_.Transaction([&](Database& tx) -> Status {
     BERTH_TRY(

@@ -70,6 +70,9 @@ class ArtifactStore {
   // Resolves a tag to its artifact.
   Result<std::optional<Artifact>> GetArtifactByTag(int64_t repository_id, std::string_view tag);
   Result<PageResult<Artifact>> ListArtifacts(int64_t repository_id, const Page& page);
+  // Every artifact of the repository with its tags (lexical order), ordered by digest, in
+  // one query (replication listing).
+  Result<std::vector<Artifact>> AllArtifactsWithTags(int64_t repository_id);
   // Deletes the artifact and every tag pointing at it.
   Status DeleteArtifact(int64_t repository_id, std::string_view digest);
   // True when `digest` is a manifest referenced by another artifact (index child) in

@@ -252,6 +252,28 @@ TEST_F(StoresTest, ListArtifactsFillsTagsAndPaginates) {
   EXPECT_EQ(page3->items.size(), 1u);
 }
 
+TEST_F(StoresTest, AllArtifactsWithTagsInDigestOrder) {
+  int64_t repo = NewRepo(NewProject("p"), "p/app");
+  int64_t other = NewRepo(NewProject("q"), "q/app");
+  Put(repo, D('c'), "v3");
+  Put(repo, D('a'), "v1");
+  Put(repo, D('a'), "latest");
+  Put(repo, D('b'), "");  // untagged
+  Put(other, D('a'), "elsewhere");
+  auto all = artifacts().AllArtifactsWithTags(repo);
+  ASSERT_TRUE(all) << all.error().message;
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].digest, D('a'));
+  EXPECT_EQ((*all)[0].tags, (Strings{"latest", "v1"}));
+  EXPECT_EQ((*all)[0].repository_id, repo);
+  EXPECT_EQ((*all)[0].size, 100);
+  EXPECT_EQ((*all)[1].digest, D('b'));
+  EXPECT_TRUE((*all)[1].tags.empty());
+  EXPECT_EQ((*all)[2].digest, D('c'));
+  EXPECT_EQ((*all)[2].tags, (Strings{"v3"}));
+  EXPECT_TRUE(artifacts().AllArtifactsWithTags(999)->empty());
+}
+
 TEST_F(StoresTest, ListAndDeleteTags) {
   int64_t repo = NewRepo(NewProject("p"), "p/app");
   for (const char* tag : {"v2", "v10", "latest", "V1", "1.0"}) Put(repo, D('a'), tag);
