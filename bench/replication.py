@@ -1,0 +1,466 @@
+#!/usr/bin/python3
+"""Replication benchmark: `skopeo sync` against Berth's replication, side by side in one
+run, on the same image sets held by the same source CNCF registry (docker-registry 2.8).
+
+What runs, per image set:
+  skopeo      `skopeo sync --src yaml --dest docker` from registry A to registry B (one
+              process, every repository of the set), then the same command again when
+              everything is already there (the no-op run).
+  berth pull  a pull policy in Berth with A as a docker-registry endpoint: A → Berth's
+              own storage; then the same execution again (no-op).
+  berth push  a push policy from Berth (holding the set after the pull) to registry C, a
+              third docker-registry started like B; then again (no-op).
+
+Berth replicates between itself and one remote, never remote to remote, so the closest
+comparison to skopeo's A → B is Berth's pull A → Berth (the ratios use it); its push
+Berth → C is reported beside it. Either way one side of Berth's copy is Berth's own store.
+
+Image sets (pick with --sets; the figures for skopeo in the project notes use these):
+  many   20 repositories × 3 tags × 3 layers × 10 MiB (1.8 GiB, every layer distinct)
+  tiny   100 repositories × 5 tags × 2 layers × 4 KiB (500 images)
+  big    one image with one 1 GiB layer
+Layers are random bytes in gzip streams of stored blocks (a client recompresses any
+layer that is not gzip, which would change digests and measure its compressor).
+
+Also measured, in the same run: the machine's limits (loopback TCP, disk write with
+fdatasync, SHA-256 on one core) and Berth's peak RSS (VmHWM) after every phase.
+Targets (issue 4): Berth ≥ 2× skopeo on many and tiny; the 1 GiB layer at ≥ 90 % of the
+machine's limit (the slowest of loopback, disk and SHA-256); no-op runs ≥ 10× faster than
+skopeo's; peak RSS ≤ 64 MiB.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.client
+import json
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
+from harness import servers  # noqa: E402
+from harness.harbor import Admin  # noqa: E402
+from harness.replication import ReplicationApi  # noqa: E402
+
+MIB = 1 << 20
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
+OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
+
+
+def log(msg: str) -> None:
+    print(f"# {msg}", file=sys.stderr, flush=True)
+
+
+# ---- image sets ------------------------------------------------------------------------
+
+class ImageSet:
+    def __init__(self, name: str, repos: int, tags: int, layers: int, layer_size: int):
+        self.name, self.repos, self.tags = name, repos, tags
+        self.layers, self.layer_size = layers, layer_size
+
+    @property
+    def images(self) -> int:
+        return self.repos * self.tags
+
+    @property
+    def bytes(self) -> int:
+        return self.images * self.layers * self.layer_size
+
+    def repo(self, i: int) -> str:
+        return f"{self.name}/r{i:03d}"
+
+    def describe(self) -> str:
+        size = self.layer_size
+        unit = f"{size // MIB} MiB" if size >= MIB else f"{size // 1024} KiB"
+        return (f"{self.repos} repos × {self.tags} tags × {self.layers} layers × {unit} "
+                f"({self.bytes / MIB:.0f} MiB)")
+
+
+def sets_for(args) -> dict[str, ImageSet]:
+    if args.quick:
+        return {"many": ImageSet("many", 5, 3, 3, 10 * MIB),
+                "tiny": ImageSet("tiny", 20, 5, 2, 4096),
+                "big": ImageSet("big", 1, 1, 1, 256 * MIB)}
+    return {"many": ImageSet("many", 20, 3, 3, 10 * MIB),
+            "tiny": ImageSet("tiny", 100, 5, 2, 4096),
+            "big": ImageSet("big", 1, 1, 1, args.big_mib * MIB)}
+
+
+class Pusher:
+    """Pushes generated images to a registry over keep-alive connections (one per
+    thread), streaming big layers (POST, PATCH with the bytes, PUT ?digest=)."""
+
+    def __init__(self, server: servers.Server):
+        self.server = server
+        self.local = threading.local()
+        self.base = os.urandom(MIB)
+        self.counter = 0
+        self.lock = threading.Lock()
+
+    def conn(self) -> http.client.HTTPConnection:
+        if not hasattr(self.local, "c"):
+            self.local.c = http.client.HTTPConnection("127.0.0.1", self.server.port,
+                                                      timeout=300)
+        return self.local.c
+
+    def req(self, method, path, body=None, headers=None, length=None, chunked=False):
+        h = dict(headers or {})
+        if body is None:
+            h["Content-Length"] = "0"
+        elif length is not None:
+            h["Content-Length"] = str(length)
+        c = self.conn()
+        c.request(method, path, body=body, headers=h, encode_chunked=chunked)
+        r = c.getresponse()
+        data = r.read()
+        return r.status, r.headers, data
+
+    def _location(self, headers, extra: str = "") -> str:
+        loc = urllib.parse.urlsplit(headers["Location"])
+        q = loc.query + ("&" if loc.query and extra else "") + extra
+        return loc.path + ("?" + q if q else "")
+
+    def blob(self, repo: str, size: int) -> tuple[dict, str]:
+        """A new layer: `size` random bytes in a gzip stream of stored blocks (clients
+        recompress anything that is not gzip). Returns (descriptor, diff_id)."""
+        with self.lock:
+            self.counter += 1
+            n = self.counter
+        status, headers, body = self.req("POST", f"/v2/{repo}/blobs/uploads/")
+        assert status == 202, (status, body[:200])
+        h, raw = hashlib.sha256(), hashlib.sha256()
+        sent = [0]
+
+        def chunks():
+            z = zlib.compressobj(0, zlib.DEFLATED, 31)
+            for off in range(0, size, MIB):
+                c = (n.to_bytes(8, "little") + off.to_bytes(8, "little")
+                     + (self.base[16:] if size > 4 * MIB else os.urandom(min(size, MIB)))
+                     )[: min(MIB, size - off)]
+                raw.update(c)
+                out = z.compress(c)
+                h.update(out)
+                sent[0] += len(out)
+                yield out
+            out = z.flush()
+            h.update(out)
+            sent[0] += len(out)
+            yield out
+
+        if size <= 4 * MIB:
+            data = b"".join(chunks())
+            digest = "sha256:" + h.hexdigest()
+            status, _, body = self.req(
+                "PUT", self._location(headers, "digest=" + urllib.parse.quote(digest)),
+                data, {"Content-Type": "application/octet-stream"}, length=len(data))
+        else:
+            status, headers, body = self.req(
+                "PATCH", self._location(headers), chunks(),
+                {"Content-Type": "application/octet-stream"}, chunked=True)
+            assert status == 202, (status, body[:200])
+            digest = "sha256:" + h.hexdigest()
+            status, _, body = self.req(
+                "PUT", self._location(headers, "digest=" + urllib.parse.quote(digest)))
+        assert status == 201, (status, body[:200])
+        return ({"mediaType": OCI_LAYER, "digest": digest, "size": sent[0]},
+                "sha256:" + raw.hexdigest())
+
+    def image(self, repo: str, tag: str, layers: int, layer_size: int) -> str:
+        made = [self.blob(repo, layer_size) for _ in range(layers)]
+        descs = [d for d, _ in made]
+        config = json.dumps({
+            "architecture": "amd64", "os": "linux", "created": "2026-01-01T00:00:00Z",
+            "rootfs": {"type": "layers", "diff_ids": [diff_id for _, diff_id in made]},
+            "config": {"Labels": {"bench": f"{repo}:{tag}"}}}).encode()
+        status, headers, body = self.req("POST", f"/v2/{repo}/blobs/uploads/")
+        cdigest = "sha256:" + hashlib.sha256(config).hexdigest()
+        status, _, body = self.req(
+            "PUT", self._location(headers, "digest=" + urllib.parse.quote(cdigest)), config)
+        assert status == 201, (status, body[:200])
+        manifest = json.dumps({
+            "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+            "config": {"mediaType": OCI_CONFIG, "digest": cdigest, "size": len(config)},
+            "layers": descs}).encode()
+        status, _, body = self.req("PUT", f"/v2/{repo}/manifests/{tag}", manifest,
+                                   {"Content-Type": OCI_MANIFEST})
+        assert status == 201, (status, body[:200])
+        return "sha256:" + hashlib.sha256(manifest).hexdigest()
+
+
+def populate(server: servers.Server, s: ImageSet) -> dict[tuple[str, str], str]:
+    """Pushes the set to `server`; returns {(repo, tag): manifest digest}."""
+    pusher = Pusher(server)
+    jobs = [(s.repo(i), f"v{t}") for i in range(s.repos) for t in range(s.tags)]
+    with ThreadPoolExecutor(4) as pool:
+        digests = pool.map(lambda j: pusher.image(j[0], j[1], s.layers, s.layer_size), jobs)
+        return dict(zip(jobs, digests))
+
+
+def verify(server: servers.Server, auth, expected: dict[tuple[str, str], str],
+           prefix: str = "") -> int:
+    """HEADs every manifest; returns how many are missing or differ."""
+    import requests
+    sess = requests.Session()
+    sess.auth = auth
+    bad = 0
+    for (repo, tag), digest in expected.items():
+        r = sess.head(f"{server.url}/v2/{prefix}{repo}/manifests/{tag}",
+                      headers={"Accept": OCI_MANIFEST}, timeout=30)
+        if r.status_code != 200 or r.headers.get("Docker-Content-Digest") != digest:
+            bad += 1
+    return bad
+
+
+# ---- the contenders --------------------------------------------------------------------
+
+def skopeo_sync(src: servers.Server, dst: servers.Server, s: ImageSet, work: Path) -> dict:
+    # skopeo names the destination DEST/<last path component>: DEST is B/<set name>, so
+    # the repositories keep their names.
+    yml = work / f"sync-{s.name}.yml"
+    yml.write_text(f"{src.host}:\n  tls-verify: false\n  images:\n" + "".join(
+        f"    {s.repo(i)}: []\n" for i in range(s.repos)))
+    cmd = ["skopeo", "--insecure-policy", "sync", "--src", "yaml", "--dest", "docker",
+           "--dest-tls-verify=false", str(yml), f"{dst.host}/{s.name}"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    dt = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if p.returncode != 0:
+        raise RuntimeError(f"skopeo sync failed:\n{p.stderr[-2000:]}")
+    return {"s": dt, "cpu": (after.ru_utime - before.ru_utime)
+            + (after.ru_stime - before.ru_stime),
+            "rss": after.ru_maxrss / 1024, "cmd": " ".join(cmd)}
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def berth_run(api: ReplicationApi, berth: servers.Berth, policy_id: int) -> dict:
+    c0 = cpu_seconds(berth.pid)
+    t = time.perf_counter()
+    eid = api.start(policy_id)
+    while True:
+        e = api.execution(eid)
+        if e["status"] in ("Succeed", "Failed", "Stopped"):
+            break
+        time.sleep(0.02)
+    dt = time.perf_counter() - t
+    if e["status"] != "Succeed":
+        raise RuntimeError(f"execution {eid} ended {e['status']}: {e}\n"
+                           + api.logs(eid)[-3000:])
+    return {"s": dt, "cpu": cpu_seconds(berth.pid) - c0,
+            "rss": (berth.peak_rss_kib() or 0) / 1024}
+
+
+# ---- machine limits ----------------------------------------------------------------------
+
+def limit_loopback(total: int) -> float:
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    got = [0]
+
+    def sink():
+        c, _ = srv.accept()
+        buf = bytearray(4 * MIB)
+        while n := c.recv_into(buf):
+            got[0] += n
+        c.close()
+
+    th = threading.Thread(target=sink)
+    th.start()
+    cli = socket.create_connection(srv.getsockname())
+    block = memoryview(os.urandom(4 * MIB))
+    t = time.perf_counter()
+    for _ in range(total // (4 * MIB)):
+        cli.sendall(block)
+    cli.close()
+    th.join()
+    srv.close()
+    return got[0] / (time.perf_counter() - t) / 1e6
+
+
+def limit_disk(path: Path, total: int) -> float:
+    block = os.urandom(4 * MIB)
+    t = time.perf_counter()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        for _ in range(total // len(block)):
+            os.write(fd, block)
+        os.fdatasync(fd)
+    finally:
+        os.close(fd)
+    dt = time.perf_counter() - t
+    path.unlink()
+    return total / dt / 1e6
+
+
+def limit_sha256(total: int) -> float:
+    block = os.urandom(4 * MIB)
+    h = hashlib.sha256()
+    t = time.perf_counter()
+    for _ in range(total // len(block)):
+        h.update(block)
+    return total / (time.perf_counter() - t) / 1e6
+
+
+# ---- main ----------------------------------------------------------------------------------
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sets", default="many,tiny,big", help="comma list of: many, tiny, big")
+    ap.add_argument("--sides", default="skopeo,pull,push",
+                    help="comma list of: skopeo, pull (Berth A→Berth), push (Berth→C)")
+    ap.add_argument("--quick", action="store_true",
+                    help="small sets: 5 repos of many, 20 of tiny, a 256 MiB layer")
+    ap.add_argument("--big-mib", type=int, default=1024, help="size of the big layer")
+    ap.add_argument("--no-limits", action="store_true", help="skip the machine limits")
+    ap.add_argument("--workdir", help="where data goes (default: a temp dir, removed)")
+    ap.add_argument("--json", help="also write the results as JSON to this file")
+    args = ap.parse_args()
+    chosen = [x for x in args.sets.split(",") if x]
+    sides = set(args.sides.split(","))
+    all_sets = sets_for(args)
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="berth-repl-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    results: dict = {"sets": {}, "limits": {}, "commands": {}}
+    started: list[servers.Server] = []
+    try:
+        if not args.no_limits:
+            n = (256 if args.quick else 1024) * MIB
+            log("machine limits: loopback, disk, SHA-256")
+            results["limits"] = {"loopback MB/s": limit_loopback(2 * n),
+                                 "disk write MB/s": limit_disk(work / "disk.bin", n),
+                                 "sha256 MB/s": limit_sha256(n)}
+        a = servers.CncfRegistry(work / "a-data").start()
+        started.append(a)
+        b = c = berth = api = None
+        if "skopeo" in sides:
+            b = servers.CncfRegistry(work / "b-data").start()
+            started.append(b)
+        if sides & {"pull", "push"}:
+            berth = servers.Berth(work / "berth-data").start()
+            started.append(berth)
+            api = ReplicationApi(berth)
+            if not api.available():
+                raise SystemExit("Berth answers 404 for /api/v2.0/replication/policies")
+            a_id = api.add_endpoint("bench-a", a.url)
+            if "push" in sides:
+                c = servers.CncfRegistry(work / "c-data").start()
+                started.append(c)
+                c_id = api.add_endpoint("bench-c", c.url)
+        for name in chosen:
+            s = all_sets[name]
+            log(f"{name}: pushing {s.describe()} to registry A")
+            t = time.perf_counter()
+            expected = populate(a, s)
+            log(f"{name}: populated in {time.perf_counter() - t:.1f}s")
+            r: dict = {"describe": s.describe(), "bytes": s.bytes, "images": s.images}
+            if b is not None:
+                log(f"{name}: skopeo sync A→B, cold then no-op")
+                r["skopeo"] = skopeo_sync(a, b, s, work)
+                r["skopeo noop"] = skopeo_sync(a, b, s, work)
+                results["commands"]["skopeo"] = r["skopeo"].pop("cmd")
+                r["skopeo noop"].pop("cmd")
+                r["skopeo bad"] = verify(b, None, expected)
+            if berth is not None:
+                Admin(berth.url, berth.admin).create_project(s.name)
+                pull = api.create_policy(api.policy(
+                    f"bench-pull-{name}", src=a_id,
+                    filters=[{"type": "name", "value": f"{name}/**"}]))
+                log(f"{name}: Berth pull A→Berth, cold then no-op")
+                r["berth pull"] = berth_run(api, berth, pull)
+                r["berth pull noop"] = berth_run(api, berth, pull)
+                r["berth pull bad"] = verify(berth, berth.admin, expected)
+                if c is not None:
+                    push = api.create_policy(api.policy(
+                        f"bench-push-{name}", dest=c_id,
+                        filters=[{"type": "name", "value": f"{name}/**"}]))
+                    log(f"{name}: Berth push Berth→C, cold then no-op")
+                    r["berth push"] = berth_run(api, berth, push)
+                    r["berth push noop"] = berth_run(api, berth, push)
+                    r["berth push bad"] = verify(c, None, expected)
+            results["sets"][name] = r
+        if berth is not None:
+            results["berth peak RSS MiB"] = (berth.peak_rss_kib() or 0) / 1024
+    finally:
+        for srv in started:
+            srv.stop()
+        if not args.workdir:
+            shutil.rmtree(work, ignore_errors=True)
+    report(results)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+    return 0
+
+
+def report(res: dict) -> None:
+    lim = res["limits"]
+    if lim:
+        print("machine limits: " + ", ".join(f"{k} {v:.0f}" for k, v in lim.items()))
+    machine = min(lim.values()) if lim else None
+    cols = ["skopeo", "skopeo noop", "berth pull", "berth pull noop", "berth push",
+            "berth push noop"]
+    print(f"\n{'set':<6}{'run':<17}{'seconds':>9}{'MB/s':>9}{'img/s':>9}{'cpu s':>8}"
+          f"{'peak RSS':>10}")
+    for name, r in res["sets"].items():
+        print(f"-- {name}: {r['describe']}")
+        for col in cols:
+            if col not in r:
+                continue
+            x = r[col]
+            mbps = r["bytes"] / x["s"] / 1e6 if "noop" not in col else float("nan")
+            ips = r["images"] / x["s"]
+            print(f"{'':<6}{col:<17}{x['s']:>9.2f}{mbps:>9.0f}{ips:>9.1f}{x['cpu']:>8.1f}"
+                  f"{x['rss']:>9.0f}M")
+        for side in ("skopeo", "berth pull", "berth push"):
+            if f"{side} bad" in r and r[f"{side} bad"]:
+                print(f"{'':<6}!! {side}: {r[f'{side} bad']} manifests missing or differ")
+    print("\nratios (Berth pull A→Berth against skopeo sync A→B; push Berth→C beside it)")
+    checks = []
+    for name, r in res["sets"].items():
+        for side in ("berth pull", "berth push"):
+            if "skopeo" in r and side in r:
+                speed = r["skopeo"]["s"] / r[side]["s"]
+                noop = r["skopeo noop"]["s"] / r[f"{side} noop"]["s"]
+                line = f"  {name:<5} {side:<11} cold {speed:6.2f}× skopeo   no-op {noop:7.1f}×"
+                if name in ("many", "tiny") and side == "berth pull":
+                    checks.append((f"{name} cold ≥ 2× skopeo", speed >= 2))
+                if side == "berth pull":
+                    checks.append((f"{name} no-op ≥ 10× skopeo", noop >= 10))
+                print(line)
+            if name == "big" and side in r and machine:
+                frac = r["bytes"] / r[side]["s"] / 1e6 / machine
+                print(f"  big   {side:<11} {frac * 100:5.0f} % of the machine's limit "
+                      f"({machine:.0f} MB/s)")
+                if side == "berth pull":
+                    checks.append(("1 GiB layer ≥ 90 % of the machine", frac >= 0.9))
+    if "berth peak RSS MiB" in res:
+        rss = res["berth peak RSS MiB"]
+        print(f"  Berth peak RSS {rss:.0f} MiB")
+        checks.append(("peak RSS ≤ 64 MiB", rss <= 64))
+    if checks:
+        print("\ntargets: " + "; ".join(f"{k}: {'met' if ok else 'NOT met'}"
+                                        for k, ok in checks))
+    if "skopeo" in res["commands"]:
+        print(f"\nskopeo command: {res['commands']['skopeo']}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
