@@ -28,6 +28,7 @@ test: unit e2e
 
 bench: build
 	/usr/bin/python3 bench/run.py
+	/usr/bin/python3 bench/replication.py
 
 clean:
 	rm -rf $(BUILD_DIR)
