@@ -14,7 +14,6 @@ import uuid
 import pytest
 import requests
 
-from harness import oci
 from harness.client import Registry
 from harness.faultproxy import Fault, FaultProxy
 

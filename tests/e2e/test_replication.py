@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import json
 import re
 import time
 import uuid
@@ -464,11 +463,14 @@ def test_cli_run_wait(api, src, berth, dst, dst_id, project):
     pid = api.create_policy(api.policy(
         name, dest=dst_id, dest_namespace=ns, dest_namespace_replace_count=1,
         filters=[{"type": "name", "value": f"{project}/cli"}]))
-    p = cli(berth, "run", str(pid), "--wait")
+    p = cli(berth, "run", name, "--wait")  # POLICY by name
     out = p.stdout + p.stderr
     assert p.returncode == 0, out
     assert re.search(r"succe", out, re.I), out
-    assert re.search(r"\d+(\.\d+)?\s*[KMG]i?B", out), f"no byte progress in:\n{out}"
+    assert "artifacts" in p.stderr, f"no progress in:\n{out}"
+    assert re.search(r"\d+(\.\d+)?\s*[KMG]i?B", p.stderr), f"no byte progress in:\n{out}"
     (e,) = api.executions(pid)
     assert e["status"] == "Succeed"
+    p = cli(berth, "executions", "--policy", str(pid))
+    assert p.returncode == 0 and str(e["id"]) in p.stdout, p.stdout + p.stderr
     assert_copied(berth, berth.admin, f"{project}/cli", dst, None, f"{ns}/cli", "v1", img)
