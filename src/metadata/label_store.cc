@@ -146,4 +146,17 @@ Result<std::vector<Label>> LabelStore::LabelsOf(int64_t artifact_id) {
   return out;
 }
 
+Result<std::map<int64_t, std::vector<std::string>>> LabelStore::LabelNamesInRepository(
+    int64_t repository_id) {
+  auto rows = db_.Query(
+      "SELECT al.artifact_id, l.name FROM artifact_labels al JOIN labels l ON l.id = al.label_id "
+      "JOIN artifacts a ON a.id = al.artifact_id WHERE a.repository_id = ? ORDER BY "
+      "al.artifact_id, l.name",
+      {repository_id});
+  if (!rows) return Fail(rows.error());
+  std::map<int64_t, std::vector<std::string>> out;
+  for (const auto& r : *rows) out[r.Int(0)].push_back(r.Text(1));
+  return out;
+}
+
 }  // namespace berth::metadata

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +44,9 @@ class LabelStore {
   // NOT_FOUND when not attached.
   Status Detach(int64_t artifact_id, int64_t label_id);
   Result<std::vector<Label>> LabelsOf(int64_t artifact_id);
+  // The label names attached to each artifact of a repository, by artifact id (names in
+  // lexical order; artifacts without labels are absent). One query, for label filters.
+  Result<std::map<int64_t, std::vector<std::string>>> LabelNamesInRepository(int64_t repository_id);
 
  private:
   Database& db_;

@@ -170,6 +170,30 @@ TEST_F(LabelStoreTest, AttachDetachAndLabelsOf) {
   EXPECT_TRUE(store.LabelsOf(999)->empty());
 }
 
+TEST_F(LabelStoreTest, LabelNamesInRepository) {
+  LabelStore store(*db_);
+  Label prod = MakeLabel("prod");
+  Label beta = MakeLabel("beta", "p", project_id_);
+  Artifact a = Put('a', "v1");
+  Artifact b = Put('b', "v2");
+  Put('c', "v3");  // unlabelled
+  auto other_repo = ArtifactStore(*db_).EnsureRepository(project_id_, "library/other");
+  ASSERT_TRUE(other_repo.has_value());
+  auto elsewhere = ArtifactStore(*db_).PutManifest(
+      Artifact{.repository_id = other_repo->id, .digest = D('a')}, {}, "v1");
+  ASSERT_TRUE(elsewhere.has_value());
+  ASSERT_TRUE(store.Attach(a.id, prod.id).has_value());
+  ASSERT_TRUE(store.Attach(a.id, beta.id).has_value());
+  ASSERT_TRUE(store.Attach(b.id, prod.id).has_value());
+  ASSERT_TRUE(store.Attach(elsewhere->id, prod.id).has_value());
+
+  auto names = store.LabelNamesInRepository(repo_id_);
+  ASSERT_TRUE(names.has_value());
+  std::map<int64_t, std::vector<std::string>> want = {{a.id, {"beta", "prod"}}, {b.id, {"prod"}}};
+  EXPECT_EQ(*names, want);
+  EXPECT_TRUE(store.LabelNamesInRepository(999)->empty());
+}
+
 TEST_F(LabelStoreTest, DeletingALabelDetachesIt) {
   LabelStore store(*db_);
   Label prod = MakeLabel("prod");
