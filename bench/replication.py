@@ -418,16 +418,16 @@ def report(res: dict) -> None:
     cols = ["skopeo", "skopeo noop", "berth pull", "berth pull noop", "berth push",
             "berth push noop"]
     print(f"\n{'set':<6}{'run':<17}{'seconds':>9}{'MB/s':>9}{'img/s':>9}{'cpu s':>8}"
-          f"{'peak RSS':>10}")
+          f"{'peak RSS':>10}   (skopeo: largest child so far; Berth: VmHWM)")
     for name, r in res["sets"].items():
         print(f"-- {name}: {r['describe']}")
         for col in cols:
             if col not in r:
                 continue
             x = r[col]
-            mbps = r["bytes"] / x["s"] / 1e6 if "noop" not in col else float("nan")
+            mbps = f"{r['bytes'] / x['s'] / 1e6:.0f}" if "noop" not in col else "-"
             ips = r["images"] / x["s"]
-            print(f"{'':<6}{col:<17}{x['s']:>9.2f}{mbps:>9.0f}{ips:>9.1f}{x['cpu']:>8.1f}"
+            print(f"{'':<6}{col:<17}{x['s']:>9.2f}{mbps:>9}{ips:>9.1f}{x['cpu']:>8.1f}"
                   f"{x['rss']:>9.0f}M")
         for side in ("skopeo", "berth pull", "berth push"):
             if f"{side} bad" in r and r[f"{side} bad"]:
@@ -435,6 +435,9 @@ def report(res: dict) -> None:
     print("\nratios (Berth pull A→Berth against skopeo sync A→B; push Berth→C beside it)")
     checks = []
     for name, r in res["sets"].items():
+        for side in ("skopeo", "berth pull", "berth push"):
+            if f"{side} bad" in r:
+                checks.append((f"{name} {side} copied every manifest", r[f"{side} bad"] == 0))
         for side in ("berth pull", "berth push"):
             if "skopeo" in r and side in r:
                 speed = r["skopeo"]["s"] / r[side]["s"]
