@@ -178,3 +178,20 @@ def test_stall_before_request_and_mid_response(proxy):
     proxy.add(Fault.stall(0.6, after=4096, method="GET", path=r"/blobs/", times=1))
     r = requests.get(f"{proxy.url}/v2/{repo}/blobs/{digest}", timeout=10)
     assert r.content == data and time.monotonic() - t >= 0.55
+
+
+def test_expect_100_continue(proxy):
+    repo = name()
+    r = requests.post(f"{proxy.url}/v2/{repo}/blobs/uploads/", timeout=10)
+    path = r.headers["Location"].split(proxy.host, 1)[-1]
+    data = os.urandom(300 << 10)
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    c = http.client.HTTPConnection("127.0.0.1", proxy.port, timeout=10)
+    c.putrequest("PUT", f"{path}{'&' if '?' in path else '?'}digest={digest}")
+    c.putheader("Content-Length", str(len(data)))
+    c.putheader("Expect", "100-continue")
+    c.endheaders()
+    interim = c.sock.recv(100)
+    assert interim.startswith(b"HTTP/1.1 100"), interim
+    c.send(data)
+    assert c.getresponse().status == 201

@@ -365,6 +365,10 @@ class FaultProxy:
                     ureader = _Reader(upstream)
                     with self.lock:
                         self._conns.add(upstream)
+                if (_get(headers, "Expect") or "").lower() == "100-continue":
+                    # answered here, so the body never waits on the upstream's 100
+                    head = re.sub(rb"(?im)^expect:[^\r\n]*\r\n", b"", head)
+                    client.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
                 upstream.sendall(head)
 
                 budget = on_budget = None
