@@ -45,6 +45,9 @@ class RegistryEnd {
   virtual std::string HostKey() const = 0;
   // True when ListArtifacts fills labels (Berth itself, Harbor).
   virtual bool SupportsLabels() const { return false; }
+  // True when blobs larger than TransferOptions::chunk_size should go up in resumable
+  // chunks even without copy_by_chunk (cheap on this end, e.g. Berth's own store).
+  virtual bool ChunkedByDefault() const { return false; }
 
   // ---- listing (source side)
   // Repository names, through the provider's own API where it has one, else the catalog.
@@ -61,8 +64,7 @@ class RegistryEnd {
   // std::nullopt when absent.
   virtual Result<std::optional<ManifestInfo>> HeadManifest(std::string_view repository,
                                                            std::string_view reference) = 0;
-  virtual Result<Manifest> GetManifest(std::string_view repository,
-                                       std::string_view reference) = 0;
+  virtual Result<Manifest> GetManifest(std::string_view repository, std::string_view reference) = 0;
   // Stores the exact `bytes` under `reference` (a tag, or their digest).
   virtual Status PutManifest(std::string_view repository, std::string_view reference,
                              std::string_view bytes, std::string_view media_type) = 0;
