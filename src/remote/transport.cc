@@ -18,7 +18,9 @@
 namespace berth::remote {
 namespace {
 
-constexpr size_t kMaxIdleHandles = 8;
+// Idle easy handles kept (each with its open connections); above the parallel transfers one
+// client runs, so that thousands of small requests reuse warm connections.
+constexpr size_t kMaxIdleHandles = 32;
 
 void GlobalInit() {
   static std::once_flag once;
