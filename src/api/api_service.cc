@@ -41,15 +41,19 @@ bool HeaderIsTrue(const http::Request& request, std::string_view name) {
 
 ApiService::ApiService(auth::AuthService& auth, metadata::ProjectStore& projects,
                        metadata::ArtifactStore& artifacts, metadata::UserStore& users,
-                       content::ContentService& content, ApiOptions options, EndpointDeps endpoints)
+                       content::ContentService& content, ApiOptions options, EndpointDeps endpoints,
+                       ReplicationDeps replication)
     : auth_(auth),
       projects_(projects),
       artifacts_(artifacts),
       users_(users),
       content_(content),
       options_(std::move(options)),
-      endpoints_(endpoints) {
+      endpoints_(endpoints),
+      replication_(replication) {
   AddRegistryRoutes();
+  AddReplicationRoutes();
+  AddLabelRoutes();
   auto& r = routes_;
   r.Add("GET", "ping", &ApiService::Ping);
   r.Add("GET", "systeminfo", &ApiService::SystemInfo);
@@ -162,6 +166,18 @@ http::Task<http::Response> ApiService::Handle(http::Request& request) {
   if (!request.request_id.empty()) response.headers.Set("X-Request-Id", request.request_id);
   co_return response;
 }
+
+#ifndef BERTH_API_REPLICATION
+// Built without the replication module: no replication or label routes, no labels.
+void ApiService::AddReplicationRoutes() {}
+void ApiService::AddLabelRoutes() {}
+Result<nlohmann::json> ApiService::ArtifactLabelsJson(int64_t) { return nlohmann::json(); }
+Result<std::vector<metadata::Artifact>> ApiService::WithLabels(
+    std::vector<metadata::Artifact> candidates, const std::vector<int64_t>& label_ids) {
+  if (!label_ids.empty()) candidates.clear();
+  return candidates;
+}
+#endif
 
 Result<http::Response> ApiService::Dispatch(Call& call, const Method& method) {
   return (this->*method)(call);

@@ -29,6 +29,14 @@
 #include "metadata/records.h"
 #include "metadata/stores.h"
 
+namespace berth::replication {
+class ReplicationService;
+struct Policy;
+}  // namespace berth::replication
+namespace berth::metadata {
+class LabelStore;
+}  // namespace berth::metadata
+
 namespace berth::api {
 
 struct ApiOptions {
@@ -48,11 +56,25 @@ struct EndpointDeps {
   http::BlockingPool* pool = nullptr;
 };
 
+// The replication rules and labels routes (/replication/policies, /replication/executions,
+// /labels, artifact labels). Without a service the replication routes answer 500
+// "replication is not configured"; without a label store so do the label routes. Not owned.
+struct ReplicationDeps {
+  replication::ReplicationService* service = nullptr;
+  metadata::LabelStore* labels = nullptr;
+  // Runs the service calls (they may plan, list or stop work on remotes) off the io threads.
+  http::BlockingPool* pool = nullptr;
+};
+
+// Harbor's Registry JSON for an endpoint (registries.cc); the secret is masked.
+nlohmann::json RegistryJson(const endpoints::RegistryView& registry);
+
 class ApiService {
  public:
   ApiService(auth::AuthService& auth, metadata::ProjectStore& projects,
              metadata::ArtifactStore& artifacts, metadata::UserStore& users,
-             content::ContentService& content, ApiOptions options, EndpointDeps endpoints = {});
+             content::ContentService& content, ApiOptions options, EndpointDeps endpoints = {},
+             ReplicationDeps replication = {});
   ApiService(const ApiService&) = delete;
   ApiService& operator=(const ApiService&) = delete;
 
@@ -130,6 +152,40 @@ class ApiService {
   // SysAdmin check plus the configured EndpointDeps.
   Status RequireEndpoints(const Call& call) const;
 
+  // replication.cc (rules, executions, tasks, logs; system admins only)
+  http::Task<Result<http::Response>> ListPolicies(Call& call);
+  http::Task<Result<http::Response>> CreatePolicy(Call& call);
+  http::Task<Result<http::Response>> GetPolicy(Call& call);
+  http::Task<Result<http::Response>> UpdatePolicy(Call& call);
+  http::Task<Result<http::Response>> DeletePolicy(Call& call);
+  http::Task<Result<http::Response>> ListExecutions(Call& call);
+  http::Task<Result<http::Response>> StartExecution(Call& call);
+  http::Task<Result<http::Response>> GetExecution(Call& call);
+  http::Task<Result<http::Response>> StopExecution(Call& call);
+  http::Task<Result<http::Response>> ListTasks(Call& call);
+  http::Task<Result<http::Response>> TaskLog(Call& call);
+  void AddReplicationRoutes();
+  // SysAdmin check plus the configured ReplicationDeps.
+  Status RequireReplication(const Call& call) const;
+  // The policy JSON with src_registry / dest_registry as full Registry objects.
+  nlohmann::json PolicyJson(const Call& call, const replication::Policy& policy);
+
+  // labels.cc
+  Result<http::Response> ListLabels(Call& call);
+  Result<http::Response> CreateLabel(Call& call);
+  Result<http::Response> GetLabel(Call& call);
+  Result<http::Response> UpdateLabel(Call& call);
+  Result<http::Response> DeleteLabel(Call& call);
+  Result<http::Response> AddArtifactLabel(Call& call);
+  Result<http::Response> RemoveArtifactLabel(Call& call);
+  void AddLabelRoutes();
+  // The labels attached to an artifact as Harbor's Label objects (null when none or
+  // when no label store is configured).
+  Result<nlohmann::json> ArtifactLabelsJson(int64_t artifact_id);
+  // The artifacts of `candidates` that carry every label in `label_ids`.
+  Result<std::vector<metadata::Artifact>> WithLabels(std::vector<metadata::Artifact> candidates,
+                                                     const std::vector<int64_t>& label_ids);
+
   // Shared lookups and access checks (api_service.cc).
   // The project named by `name_or_id`: a number is an id unless the request says
   // X-Is-Resource-Name: true or `allow_id` is false. NOT_FOUND otherwise.
@@ -149,6 +205,10 @@ class ApiService {
   // The repository `project`/`repository_name` after checking read access to the project.
   Result<metadata::Repository> FindRepository(const Call& call, metadata::Project& project);
 
+  // The artifact `reference` (tag or digest) names in `repo`, with its tags.
+  Result<metadata::Artifact> FindArtifact(const metadata::Repository& repo,
+                                          std::string_view reference);
+
   Result<nlohmann::json> ProjectJson(const metadata::Project& project, const auth::Identity& who);
   Result<nlohmann::json> RepositoryJson(const metadata::Repository& repo);
   Result<nlohmann::json> ArtifactJson(const metadata::Artifact& artifact,
@@ -162,6 +222,7 @@ class ApiService {
   content::ContentService& content_;
   ApiOptions options_;
   EndpointDeps endpoints_;
+  ReplicationDeps replication_;
   RouteTable<Method> routes_;
   RouteTable<AsyncMethod> async_routes_;
 };

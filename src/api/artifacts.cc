@@ -133,7 +133,62 @@ Result<metadata::Artifact> ResolveArtifact(metadata::ArtifactStore& artifacts,
   return artifact;
 }
 
+// The label ids of a `labels=(1 2)` / `labels=(1,2)` / `labels=1` term in Harbor's `q`
+// (an artifact must carry all of them); other terms are ignored. nullopt when there is
+// no labels term.
+Result<std::optional<std::vector<int64_t>>> LabelFilter(std::string_view q) {
+  size_t at = 0;
+  while (at < q.size()) {
+    size_t start = at;
+    if (q.substr(start).starts_with("labels=")) {
+      std::string_view rest = q.substr(start + 7);
+      std::string_view list;
+      if (rest.starts_with('(')) {
+        auto close = rest.find(')');
+        if (close == std::string_view::npos) {
+          return Fail(ErrorCode::kBadRequest, "unterminated labels=( in q");
+        }
+        list = rest.substr(1, close - 1);
+      } else {
+        list = rest.substr(0, rest.find(','));
+      }
+      std::vector<int64_t> ids;
+      size_t i = 0;
+      while (i <= list.size()) {
+        size_t end = list.find_first_of(" ,", i);
+        if (end == std::string_view::npos) end = list.size();
+        std::string_view item = list.substr(i, end - i);
+        if (!item.empty()) {
+          auto id = ParseInt(item);
+          if (!id) {
+            return Fail(ErrorCode::kBadRequest, fmt::format("invalid label id in q: {}", item));
+          }
+          ids.push_back(*id);
+        }
+        i = end + 1;
+      }
+      return std::optional(std::move(ids));
+    }
+    // Skip to the next term, stepping over a parenthesised or braced list.
+    while (at < q.size() && q[at] != ',') {
+      if (q[at] == '(' || q[at] == '{') {
+        char close = q[at] == '(' ? ')' : '}';
+        auto end = q.find(close, at);
+        at = end == std::string_view::npos ? q.size() : end;
+      }
+      ++at;
+    }
+    ++at;
+  }
+  return std::optional<std::vector<int64_t>>();
+}
+
 }  // namespace
+
+Result<metadata::Artifact> ApiService::FindArtifact(const metadata::Repository& repo,
+                                                    std::string_view reference) {
+  return ResolveArtifact(artifacts_, repo, reference);
+}
 
 Result<http::Response> ApiService::ListArtifacts(Call& call) {
   metadata::Project project;
@@ -141,18 +196,47 @@ Result<http::Response> ApiService::ListArtifacts(Call& call) {
   if (!repo) return Fail(repo.error());
   auto page = ParsePage(call.request.query);
   if (!page) return Fail(page.error());
-  auto list = artifacts_.ListArtifacts(repo->id, *page);
-  if (!list) return Fail(list.error());
+  auto label_ids = LabelFilter(call.request.Query("q").value_or(""));
+  if (!label_ids) return Fail(label_ids.error());
+  metadata::PageResult<metadata::Artifact> list;
+  if (*label_ids) {
+    // Filtered in memory: every artifact of the repository, then the page.
+    std::vector<metadata::Artifact> all;
+    constexpr int64_t kBatch = 500;
+    for (int64_t n = 1;; ++n) {
+      auto batch = artifacts_.ListArtifacts(repo->id, metadata::Page{n, kBatch});
+      if (!batch) return Fail(batch.error());
+      size_t got = batch->items.size();
+      for (auto& a : batch->items) all.push_back(std::move(a));
+      if (got < static_cast<size_t>(kBatch) || static_cast<int64_t>(all.size()) >= batch->total) {
+        break;
+      }
+    }
+    auto kept = WithLabels(std::move(all), **label_ids);
+    if (!kept) return Fail(kept.error());
+    list.total = static_cast<int64_t>(kept->size());
+    list.items = Slice(std::move(*kept), *page);
+  } else {
+    auto got = artifacts_.ListArtifacts(repo->id, *page);
+    if (!got) return Fail(got.error());
+    list = std::move(*got);
+  }
   bool with_tag = call.request.Query("with_tag").value_or("true") != "false";
+  bool with_label = call.request.Query("with_label").value_or("false") == "true";
   nlohmann::json items = nlohmann::json::array();
-  for (auto& artifact : list->items) {
+  for (auto& artifact : list.items) {
     if (!with_tag) artifact.tags.clear();
     auto j = ArtifactJson(artifact, *repo);
     if (!j) return Fail(j.error());
+    if (with_label) {
+      auto labels = ArtifactLabelsJson(artifact.id);
+      if (!labels) return Fail(labels.error());
+      (*j)["labels"] = std::move(*labels);
+    }
     items.push_back(std::move(*j));
   }
   auto response = ToJsonResponse(200, items);
-  SetPagingHeaders(response, call.path, call.request.query, *page, list->total);
+  SetPagingHeaders(response, call.path, call.request.query, *page, list.total);
   return response;
 }
 
@@ -164,6 +248,11 @@ Result<http::Response> ApiService::GetArtifact(Call& call) {
   if (!artifact) return Fail(artifact.error());
   auto j = ArtifactJson(*artifact, *repo);
   if (!j) return Fail(j.error());
+  if (call.request.Query("with_label").value_or("false") == "true") {
+    auto labels = ArtifactLabelsJson(artifact->id);
+    if (!labels) return Fail(labels.error());
+    (*j)["labels"] = std::move(*labels);
+  }
   return ToJsonResponse(200, *j);
 }
 

@@ -12,11 +12,42 @@
 #include "api/json_io.h"
 
 namespace berth::api {
-namespace {
 
 using nlohmann::json;
 
+namespace {
+
 constexpr std::string_view kMask = "*****";
+
+}  // namespace
+
+json RegistryJson(const endpoints::RegistryView& r) {
+  json j = {{"id", r.id}};
+  auto put = [&j](const char* key, const std::string& value) {
+    if (!value.empty()) j[key] = value;
+  };
+  put("name", r.name);
+  put("url", r.url);
+  put("type", r.type);
+  put("description", r.description);
+  if (r.insecure) j["insecure"] = true;
+  put("ca_certificate", r.ca_certificate);
+  json credential = json::object();
+  if (!r.access_key.empty()) {
+    credential["type"] = r.credential_type.empty() ? "basic" : r.credential_type;
+    credential["access_key"] = r.access_key;
+  }
+  if (r.has_secret) credential["access_secret"] = kMask;
+  j["credential"] = std::move(credential);
+  put("status", r.status);
+  put("last_error", r.last_error);
+  put("last_checked", r.last_checked);
+  put("creation_time", r.creation_time);
+  put("update_time", r.update_time);
+  return j;
+}
+
+namespace {
 
 // An optional field of `body`: absent or null → nullopt; another JSON type → BAD_REQUEST.
 Result<std::optional<std::string>> OptString(const json& body, const char* key,
@@ -52,32 +83,6 @@ Result<std::optional<int64_t>> OptInt(const json& body, const char* key) {
     if (!berth_field) return Fail(berth_field.error()); \
     target = std::move(*berth_field);                   \
   } while (0)
-
-json RegistryJson(const endpoints::RegistryView& r) {
-  json j = {{"id", r.id}};
-  auto put = [&j](const char* key, const std::string& value) {
-    if (!value.empty()) j[key] = value;
-  };
-  put("name", r.name);
-  put("url", r.url);
-  put("type", r.type);
-  put("description", r.description);
-  if (r.insecure) j["insecure"] = true;
-  put("ca_certificate", r.ca_certificate);
-  json credential = json::object();
-  if (!r.access_key.empty()) {
-    credential["type"] = r.credential_type.empty() ? "basic" : r.credential_type;
-    credential["access_key"] = r.access_key;
-  }
-  if (r.has_secret) credential["access_secret"] = kMask;
-  j["credential"] = std::move(credential);
-  put("status", r.status);
-  put("last_error", r.last_error);
-  put("last_checked", r.last_checked);
-  put("creation_time", r.creation_time);
-  put("update_time", r.update_time);
-  return j;
-}
 
 Result<endpoints::NewRegistry> ParseNewRegistry(std::string_view text) {
   auto body = ParseJsonObject(text);
