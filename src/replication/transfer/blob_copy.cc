@@ -267,8 +267,36 @@ Status CopyBlob(CopyContext& ctx, const std::string& digest, int64_t size) {
     // The other copy failed; try once more on this thread.
   }
   ChunkCheckpoint checkpoint;
-  Status result = WithRetries(ctx, "copying blob " + digest,
-                              [&] { return CopyBlobOnce(ctx, digest, size, checkpoint); });
+  // Like WithRetries, except that an attempt which moved a chunked upload forward does
+  // not count: `retries` bounds the failures in a row without progress.
+  Status result;
+  for (int attempt = 0;; ++attempt) {
+    if (ctx.cancelled()) {
+      result = Cancelled();
+      break;
+    }
+    int64_t before = checkpoint.offset;
+    result = CopyBlobOnce(ctx, digest, size, checkpoint);
+    if (result) break;
+    if (result.error().code == ErrorCode::kCancelled || ctx.cancelled()) {
+      result = Cancelled();
+      break;
+    }
+    if (checkpoint.offset > before) attempt = 0;
+    if (!Retryable(result.error())) break;
+    if (attempt >= ctx.options.retries) {
+      ctx.Log(fmt::format("copying the blob {} failed {} times in a row; giving up", digest,
+                          attempt + 1));
+      break;
+    }
+    auto delay = RetryDelay(ctx.options, result.error(), attempt);
+    ctx.Log(fmt::format("copying the blob {} failed: {}; will retry {} ms later", digest,
+                        result.error().message, delay.count()));
+    if (auto slept = SleepUnlessCancelled(delay, ctx.options.cancel); !slept) {
+      result = slept;
+      break;
+    }
+  }
   if (result) RememberBlob(ctx.dst.HostKey(), digest, ctx.dst_repo);
   if (!pending.valid()) promise.set_value(result);
   return result;

@@ -31,12 +31,12 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <condition_variable>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -80,9 +80,9 @@ struct TransferOptions {
   int artifact_parallelism = 4;
   int retries = 5;
   std::chrono::milliseconds backoff{1000};
-  RateLimiter* limiter = nullptr;      // not owned; null = unlimited
-  HostLimiter* hosts = nullptr;        // not owned; null = no per-host bound
-  UploadJournal* journal = nullptr;    // not owned; null = nothing persisted
+  RateLimiter* limiter = nullptr;    // not owned; null = unlimited
+  HostLimiter* hosts = nullptr;      // not owned; null = no per-host bound
+  UploadJournal* journal = nullptr;  // not owned; null = nothing persisted
   CancelToken cancel;
   // A human log line ("copying blob sha256:… (12.0 MiB)"); never a secret.
   std::function<void(std::string_view line)> log;
