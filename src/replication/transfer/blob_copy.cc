@@ -172,6 +172,7 @@ Status StreamChunked(CopyContext& ctx, const std::string& digest, int64_t size,
   VerifyingSource source(ctx, stream, hasher, digest, size, progress->offset);
   ByteSource bytes = source.AsByteSource();
   while (progress->offset < size) {
+    if (ctx.cancelled()) return Cancelled();
     int64_t length = std::min(ctx.options.chunk_size, size - progress->offset);
     source.SetLimit(length);
     ctx.Log(fmt::format("copying the blob chunk {}-{}/{} of {}", progress->offset,

@@ -1,0 +1,181 @@
+#include "replication/transfer/remote_end.h"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+#include "replication/transfer/transfer_internal.h"
+
+namespace berth::replication {
+
+namespace {
+
+// Tags resolved to digests at once when listing a repository.
+constexpr int kListParallelism = 8;
+
+bool IsAbsent(const Error& error) {
+  return error.code == ErrorCode::kNotFound || error.code == ErrorCode::kManifestUnknown ||
+         error.code == ErrorCode::kNameUnknown;
+}
+
+class RemoteEnd final : public RegistryEnd {
+ public:
+  RemoteEnd(std::unique_ptr<adapters::Adapter> adapter, std::string description,
+            std::string host_key)
+      : adapter_(std::move(adapter)),
+        description_(std::move(description)),
+        host_key_(std::move(host_key)) {}
+
+  std::string Describe() const override { return description_; }
+  std::string HostKey() const override { return host_key_; }
+
+  Result<std::vector<std::string>> ListRepositories() override {
+    return adapter_->ListRepositories();
+  }
+
+  Result<std::vector<ArtifactRef>> ListArtifacts(std::string_view repository) override {
+    auto tags = client().ListTags(repository);
+    if (!tags) {
+      if (IsAbsent(tags.error())) {
+        return Fail(ErrorCode::kNameUnknown,
+                    "repository " + std::string(repository) + " is not on " + description_);
+      }
+      return Fail(tags.error());
+    }
+    std::vector<std::optional<ManifestInfo>> infos(tags->size());
+    BERTH_TRY(internal::RunParallel(kListParallelism, tags->size(), {}, [&](size_t i) -> Status {
+      auto head = client().HeadManifest(repository, (*tags)[i]);
+      if (!head) return Fail(head.error());
+      infos[i] = *head;  // a tag deleted meanwhile stays std::nullopt
+      return Ok();
+    }));
+    std::map<std::string, ArtifactRef> by_digest;
+    for (size_t i = 0; i < tags->size(); ++i) {
+      if (!infos[i]) continue;
+      ArtifactRef& ref = by_digest[infos[i]->digest];
+      ref.digest = infos[i]->digest;
+      ref.media_type = infos[i]->media_type;
+      ref.tags.push_back((*tags)[i]);
+    }
+    std::vector<ArtifactRef> out;
+    out.reserve(by_digest.size());
+    for (auto& [digest, ref] : by_digest) {
+      std::sort(ref.tags.begin(), ref.tags.end());
+      out.push_back(std::move(ref));
+    }
+    return out;
+  }
+
+  Status PrepareForPush(const std::vector<std::string>& repositories) override {
+    return adapter_->PrepareForPush(repositories);
+  }
+
+  Result<std::optional<ManifestInfo>> HeadManifest(std::string_view repository,
+                                                   std::string_view reference) override {
+    return client().HeadManifest(repository, reference);
+  }
+
+  Result<Manifest> GetManifest(std::string_view repository, std::string_view reference) override {
+    return client().GetManifest(repository, reference);
+  }
+
+  Status PutManifest(std::string_view repository, std::string_view reference,
+                     std::string_view bytes, std::string_view media_type) override {
+    auto put = client().PutManifest(repository, reference, bytes, media_type);
+    if (!put) return Fail(put.error());
+    return Ok();
+  }
+
+  Status DeleteManifest(std::string_view repository, std::string_view digest) override {
+    auto deleted = client().DeleteManifest(repository, digest);
+    if (!deleted && IsAbsent(deleted.error())) return Ok();
+    return deleted;
+  }
+
+  Status DeleteTag(std::string_view, std::string_view) override {
+    return Fail(ErrorCode::kUnsupported,
+                description_ + " has no API to delete a tag without its manifest");
+  }
+
+  Result<std::vector<Descriptor>> Referrers(std::string_view repository,
+                                            std::string_view digest) override {
+    return client().Referrers(repository, digest);
+  }
+
+  Result<std::optional<int64_t>> BlobSize(std::string_view repository,
+                                          std::string_view digest) override {
+    return client().BlobSize(repository, digest);
+  }
+
+  Status ReadBlob(std::string_view repository, std::string_view digest, int64_t offset,
+                  const ByteSink& sink, const CancelToken& cancel) override {
+    return client().GetBlob(repository, digest, sink, offset, cancel);
+  }
+
+  Result<bool> MountBlob(std::string_view repository, std::string_view digest,
+                         std::string_view from) override {
+    if (from.empty() || from == repository) return false;
+    auto mounted = client().MountBlob(repository, digest, from);
+    // Registries that refuse the mount outright (rather than opening a session) just
+    // mean "upload it".
+    if (!mounted && (IsAbsent(mounted.error()) || mounted.error().code == ErrorCode::kDenied ||
+                     mounted.error().code == ErrorCode::kUnsupported ||
+                     mounted.error().code == ErrorCode::kBlobUnknown)) {
+      return false;
+    }
+    return mounted;
+  }
+
+  Status WriteBlob(std::string_view repository, std::string_view digest, int64_t size,
+                   const ByteSource& source, const CancelToken& cancel) override {
+    return client().PushBlob(repository, digest, size, source, cancel);
+  }
+
+  Result<UploadProgress> BeginUpload(std::string_view repository) override {
+    auto state = client().StartUpload(repository);
+    if (!state) return Fail(state.error());
+    return UploadProgress{state->location, state->offset};
+  }
+
+  Result<UploadProgress> ResumeUpload(std::string_view, const UploadProgress& progress) override {
+    auto state = client().UploadStatus(remote::UploadState{progress.session, progress.offset});
+    if (!state) {
+      if (state.error().code == ErrorCode::kNotFound) {
+        return Fail(ErrorCode::kBlobUploadUnknown, "the upload session is gone");
+      }
+      return Fail(state.error());
+    }
+    return UploadProgress{state->location, state->offset};
+  }
+
+  Result<UploadProgress> AppendUpload(std::string_view, const UploadProgress& progress,
+                                      int64_t length, const ByteSource& source,
+                                      const CancelToken& cancel) override {
+    auto state = client().UploadChunk(remote::UploadState{progress.session, progress.offset},
+                                      length, source, cancel);
+    if (!state) return Fail(state.error());
+    return UploadProgress{state->location, state->offset};
+  }
+
+  Status CommitUpload(std::string_view, const UploadProgress& progress,
+                      std::string_view digest) override {
+    return client().FinishUpload(remote::UploadState{progress.session, progress.offset}, digest);
+  }
+
+ private:
+  remote::DistributionClient& client() { return adapter_->Registry(); }
+
+  std::unique_ptr<adapters::Adapter> adapter_;
+  std::string description_;
+  std::string host_key_;
+};
+
+}  // namespace
+
+std::unique_ptr<RegistryEnd> MakeRemoteEnd(std::unique_ptr<adapters::Adapter> adapter,
+                                           std::string description, std::string host_key) {
+  return std::make_unique<RemoteEnd>(std::move(adapter), std::move(description),
+                                     std::move(host_key));
+}
+
+}  // namespace berth::replication
