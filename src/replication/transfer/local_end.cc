@@ -49,6 +49,12 @@ class LocalEnd final : public RegistryEnd {
       return Fail(ErrorCode::kNameUnknown,
                   "repository " + std::string(repository) + " is not known to Berth");
     }
+    std::map<int64_t, std::vector<std::string>> labels;
+    if (s_.labels) {
+      auto names = s_.labels->LabelNamesInRepository((*repo)->id);
+      if (!names) return Fail(names.error());
+      labels = std::move(*names);
+    }
     std::vector<ArtifactRef> out;
     metadata::Page page{1, 100};
     while (true) {
@@ -60,11 +66,7 @@ class LocalEnd final : public RegistryEnd {
         ref.media_type = a.media_type;
         ref.tags = std::move(a.tags);
         std::sort(ref.tags.begin(), ref.tags.end());
-        if (s_.labels) {
-          auto labels = s_.labels->LabelsOf(a.id);
-          if (!labels) return Fail(labels.error());
-          for (auto& l : *labels) ref.labels.push_back(std::move(l.name));
-        }
+        if (auto it = labels.find(a.id); it != labels.end()) ref.labels = it->second;
         out.push_back(std::move(ref));
       }
       if (listed->items.size() < static_cast<size_t>(page.page_size) ||

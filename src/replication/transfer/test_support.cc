@@ -25,12 +25,14 @@ Stack::Stack() {
   if (!metadata::Migrate(*db_)) return;
   projects_ = std::make_unique<metadata::ProjectStore>(*db_);
   artifacts_ = std::make_unique<metadata::ArtifactStore>(*db_);
+  labels_ = std::make_unique<metadata::LabelStore>(*db_);
   content_ = std::make_unique<content::ContentService>(*blobs_, *artifacts_, *projects_);
   LocalStores stores;
   stores.content = content_.get();
   stores.blobs = blobs_.get();
   stores.artifacts = artifacts_.get();
   stores.projects = projects_.get();
+  stores.labels = labels_.get();
   end_ = MakeLocalEnd(stores);
   ok_ = true;
 }
@@ -38,6 +40,7 @@ Stack::Stack() {
 Stack::~Stack() {
   end_.reset();
   content_.reset();
+  labels_.reset();
   artifacts_.reset();
   projects_.reset();
   db_.reset();

@@ -14,6 +14,7 @@
 #include "common/digest.h"
 #include "content/content_service.h"
 #include "metadata/database.h"
+#include "metadata/label_store.h"
 #include "metadata/stores.h"
 #include "replication/transfer/local_end.h"
 #include "replication/transfer/transfer.h"
@@ -30,6 +31,8 @@ class Stack {
   content::ContentService& content() { return *content_; }
   storage::BlobStore& blobs() { return *blobs_; }
   bool ok() const { return ok_; }
+  metadata::LabelStore& labels() { return *labels_; }
+  metadata::ArtifactStore& artifacts() { return *artifacts_; }
 
   // Creates the project if needed and stores `content` as a blob linked to `repository`.
   std::string PushBlob(const std::string& repository, std::string_view content);
@@ -49,6 +52,7 @@ class Stack {
   std::unique_ptr<metadata::Database> db_;
   std::unique_ptr<metadata::ProjectStore> projects_;
   std::unique_ptr<metadata::ArtifactStore> artifacts_;
+  std::unique_ptr<metadata::LabelStore> labels_;
   std::unique_ptr<content::ContentService> content_;
   std::unique_ptr<RegistryEnd> end_;
 };

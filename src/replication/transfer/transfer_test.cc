@@ -137,6 +137,29 @@ TEST_F(TransferTest, ListArtifactsGroupsTagsAndIncludesUntagged) {
   EXPECT_EQ(missing.error().code, ErrorCode::kNameUnknown);
 }
 
+TEST_F(TransferTest, ListArtifactsCarriesLabels) {
+  Fixture f = PushImages(src_);
+  metadata::Label label;
+  label.name = "prod";
+  auto created = src_.labels().Create(label);
+  ASSERT_TRUE(created.has_value()) << created.error().message;
+  auto repo = src_.artifacts().GetRepository(kSrc);
+  ASSERT_TRUE(repo.has_value() && repo->has_value());
+  auto v1 = src_.artifacts().GetArtifact((*repo)->id, f.v1);
+  ASSERT_TRUE(v1.has_value() && v1->has_value());
+  ASSERT_TRUE(src_.labels().Attach((*v1)->id, created->id).has_value());
+  EXPECT_TRUE(src_.end().SupportsLabels());
+  auto listed = src_.end().ListArtifacts(kSrc);
+  ASSERT_TRUE(listed.has_value());
+  for (const auto& a : *listed) {
+    if (a.digest == f.v1) {
+      EXPECT_EQ(a.labels, std::vector<std::string>{"prod"});
+    } else {
+      EXPECT_TRUE(a.labels.empty());
+    }
+  }
+}
+
 TEST_F(TransferTest, CopiesImagesIndexesAndReferrersThenSkips) {
   Fixture f = PushImages(src_);
   CopyRequest request{kSrc, kDst, Tagged(src_.end(), kSrc)};
