@@ -21,6 +21,17 @@ namespace {
 
 using nlohmann::json;
 
+// A --x / --no-x pair (CLI11 assigns std::optional<bool> flags even when absent).
+struct Switch {
+  bool on = false;
+  bool off = false;
+  std::optional<bool> value() const {
+    if (on) return true;
+    if (off) return false;
+    return std::nullopt;
+  }
+};
+
 // Every flag of every replication command; unused ones stay unset.
 struct Flags {
   ServerOptions server;
@@ -41,7 +52,7 @@ struct Flags {
   bool tag_exclude = false, label_exclude = false;
   std::optional<int> replace_count;
   std::optional<int64_t> speed;
-  std::optional<bool> override_tags, deletion, enabled, copy_by_chunk, single_active;
+  Switch override_tags, deletion, enabled, copy_by_chunk, single_active;
 };
 
 std::string Cell(const json& j, const char* key) {
@@ -198,15 +209,15 @@ bool ApplyPolicyFlags(const Flags& f, json& body, int& code) {
               f.label_exclude ? "excludes" : "matches");
   }
   if (f.resource) SetFilter(body, "resource", f.resource->empty() ? json() : json(*f.resource), "");
-  if (f.override_tags) body["override"] = *f.override_tags;
-  if (f.deletion) {
-    body["replicate_deletion"] = *f.deletion;
-    body["deletion"] = *f.deletion;
+  if (auto v = f.override_tags.value()) body["override"] = *v;
+  if (auto v = f.deletion.value()) {
+    body["replicate_deletion"] = *v;
+    body["deletion"] = *v;
   }
-  if (f.enabled) body["enabled"] = *f.enabled;
+  if (auto v = f.enabled.value()) body["enabled"] = *v;
   if (f.speed) body["speed"] = *f.speed;
-  if (f.copy_by_chunk) body["copy_by_chunk"] = *f.copy_by_chunk;
-  if (f.single_active) body["single_active_replication"] = *f.single_active;
+  if (auto v = f.copy_by_chunk.value()) body["copy_by_chunk"] = *v;
+  if (auto v = f.single_active.value()) body["single_active_replication"] = *v;
   return true;
 }
 
@@ -597,14 +608,18 @@ void AddPolicyFlags(CLI::App* cmd, Flags& f) {
   cmd->add_option("--label", f.labels, "label name the artifacts carry (repeatable; \"\" = none)");
   cmd->add_flag("--label-exclude", f.label_exclude, "the labels exclude instead of matching");
   cmd->add_option("--resource", f.resource, "image or artifact (\"\" = both)");
-  cmd->add_flag("--override,!--no-override", f.override_tags,
-                "replace destination tags that point elsewhere");
-  cmd->add_flag("--deletion,!--no-deletion", f.deletion, "replicate deletions");
-  cmd->add_flag("--enable,!--disable", f.enabled, "whether the policy runs");
+  auto add_switch = [cmd](const std::string& name, Switch& sw, const std::string& help) {
+    cmd->add_flag("--" + name, sw.on, help);
+    cmd->add_flag("--no-" + name, sw.off, "the opposite of --" + name);
+  };
+  add_switch("override", f.override_tags, "replace destination tags that point elsewhere");
+  add_switch("deletion", f.deletion, "replicate deletions");
+  cmd->add_flag("--enable", f.enabled.on, "let the policy run (the default for a new one)");
+  cmd->add_flag("--disable", f.enabled.off, "keep the policy from running");
   cmd->add_option("--speed", f.speed, "bandwidth limit for the whole policy in kb/s (0 = none)");
-  cmd->add_flag("--copy-by-chunk,!--no-copy-by-chunk", f.copy_by_chunk, "upload blobs in chunks");
-  cmd->add_flag("--single-active,!--no-single-active", f.single_active,
-                "skip a scheduled run while the previous one is still running");
+  add_switch("copy-by-chunk", f.copy_by_chunk, "upload blobs in chunks");
+  add_switch("single-active", f.single_active,
+             "skip a scheduled run while the previous one is still running");
 }
 
 void AddPaging(CLI::App* cmd, Flags& f) {
