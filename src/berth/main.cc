@@ -13,6 +13,7 @@
 #include "api/api_service.h"
 #include "auth/auth_service.h"
 #include "cli/registry_commands.h"
+#include "cli/replication_commands.h"
 #include "config/config.h"
 #include "content/content_service.h"
 #include "endpoints/endpoint_service.h"
@@ -20,12 +21,15 @@
 #include "endpoints/secret_box.h"
 #include "http/blocking_pool.h"
 #include "http/server.h"
+#include "metadata/label_store.h"
 #include "metadata/migrate.h"
 #include "metadata/registry_store.h"
+#include "metadata/replication_store.h"
 #include "metadata/sqlite_database.h"
 #include "metadata/stores.h"
 #include "metadata/timestamps.h"
 #include "registry/registry_service.h"
+#include "replication/replication_service.h"
 #include "storage/fs_blob_store.h"
 
 #ifndef BERTH_VERSION
@@ -123,7 +127,8 @@ int Serve(const ServeFlags& flags) {
     return 1;
   }
   auto admin = users.GetByName("admin");
-  if (auto ok = EnsureLibraryProject(projects, admin && *admin ? (*admin)->id : 1); !ok) {
+  const int64_t admin_id = admin && *admin ? (*admin)->id : 1;
+  if (auto ok = EnsureLibraryProject(projects, admin_id); !ok) {
     std::cerr << "berth: " << ok.error().message << "\n";
     return 1;
   }
@@ -150,11 +155,30 @@ int Serve(const ServeFlags& flags) {
   endpoints::HealthMonitor health(endpoint_service, health_interval,
                                   endpoints::HealthMonitor::JitteredFirstDelay(health_interval));
 
+  // Replication rules: the persisted job queue and its workers, fed by the API, the cron
+  // scheduler and content events (every committed push or delete).
+  metadata::LabelStore labels(**db);
+  metadata::ReplicationStore replication_store(**db);
+  replication::ReplicationService replication(
+      replication_store, endpoint_service,
+      replication::LocalStores{.content = &content,
+                               .blobs = &blobs,
+                               .artifacts = &artifacts,
+                               .projects = &projects,
+                               .labels = &labels,
+                               .owner_id = admin_id},
+      replication::ReplicationOptions{.workers = cfg->replication_workers,
+                                      .host_connections = cfg->replication_host_connections,
+                                      .execution_retention = cfg->replication_execution_retention,
+                                      .log_dir = fs::path(cfg->data_dir) / "replication" / "logs"});
+  content.SetListener(&replication);
+
   api::ApiService api(
       auth, projects, artifacts, users, content,
       api::ApiOptions{
           .version = BERTH_VERSION, .registry_url = {}, .external_url = cfg->external_url},
-      api::EndpointDeps{&endpoint_service, &blocking});
+      api::EndpointDeps{&endpoint_service, &blocking},
+      api::ReplicationDeps{&replication, &labels, &blocking});
 
   http::Server server(http::ServerOptions{cfg->host(), cfg->port(), cfg->threads});
   server.Mount("/v2/", [&](http::Request& r) { return registry.Handle(r); });
@@ -177,6 +201,10 @@ int Serve(const ServeFlags& flags) {
   }
   std::cout << std::flush;
   health.Start();
+  if (auto ok = replication.Start(); !ok) {
+    std::cerr << "berth: " << ok.error().message << "\n";
+    server.Stop();
+  }
 
   // SIGINT/SIGTERM stop the server; the signals are blocked in every thread and taken
   // here by sigwait, so no handler runs in signal context.
@@ -191,6 +219,8 @@ int Serve(const ServeFlags& flags) {
     server.Stop();
   });
   server.Run();
+  replication.Shutdown();
+  content.SetListener(nullptr);
   health.Stop();
   if (signals.joinable()) {
     pthread_kill(signals.native_handle(), SIGTERM);
@@ -222,8 +252,10 @@ int main(int argc, char** argv) {
     std::cout << "berth " << BERTH_VERSION << "\n";
   });
   auto run_registry = berth::cli::AddRegistryCommands(app);
+  auto run_replication = berth::cli::AddReplicationCommands(app);
   CLI11_PARSE(app, argc, argv);
   if (serve->parsed()) return berth::Serve(flags);
   if (int code = run_registry(); code >= 0) return code;
+  if (int code = run_replication(); code >= 0) return code;
   return 0;
 }

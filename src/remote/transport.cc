@@ -398,6 +398,7 @@ Result<HttpResponse> Transport::Perform(const TransportRequest& request) {
     case CURLE_SEND_ERROR:
     case CURLE_RECV_ERROR:
     case CURLE_PARTIAL_FILE:
+    case CURLE_SEND_FAIL_REWIND:  // the connection died under a streamed body
       return Fail(ErrorCode::kUnavailable,
                   "the connection to " + where + " broke (" + detail + ")");
     case CURLE_UNSUPPORTED_PROTOCOL:
