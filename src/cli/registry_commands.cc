@@ -29,7 +29,15 @@ struct Flags {
   std::optional<std::string> name, type, url, description, credential_type, access_key,
       access_secret, ca_file;
   bool secret_stdin = false;
-  std::optional<bool> insecure;
+  // --insecure / --verify as two plain flags: CLI11 sets a std::optional<bool> flag to
+  // false even when it is absent, which made every update switch verification on.
+  bool insecure_flag = false;
+  bool verify_flag = false;
+  std::optional<bool> insecure() const {
+    if (insecure_flag) return true;
+    if (verify_flag) return false;
+    return std::nullopt;
+  }
 };
 
 std::string Cell(const json& j, const char* key) {
@@ -128,7 +136,7 @@ Result<json> ConnectionBody(const Flags& f) {
   put("credential_type", f.credential_type);
   put("access_key", f.access_key);
   put("access_secret", f.access_secret);
-  if (f.insecure) body["insecure"] = *f.insecure;
+  if (auto insecure = f.insecure()) body["insecure"] = *insecure;
   auto ca = ReadCa(f);
   if (!ca) return Fail(ca.error());
   if (*ca) body["ca_certificate"] = **ca;
@@ -232,7 +240,7 @@ int Create(const Flags& f) {
                {"type", f.type.value_or("")},
                {"url", f.url.value_or("")},
                {"description", f.description.value_or("")},
-               {"insecure", f.insecure.value_or(false)}};
+               {"insecure", f.insecure().value_or(false)}};
   if (*ca) body["ca_certificate"] = **ca;
   if (f.access_key || f.access_secret || f.credential_type) {
     body["credential"] = {{"type", f.credential_type.value_or("basic")},
@@ -343,7 +351,8 @@ void AddConnectionFlags(CLI::App* cmd, Flags& f, bool with_name) {
                   "password / secret (visible to other local users; prefer "
                   "--access-secret-stdin)");
   cmd->add_flag("--access-secret-stdin", f.secret_stdin, "read the secret from stdin");
-  cmd->add_flag("--insecure,!--verify", f.insecure, "do not verify the endpoint's TLS certificate");
+  cmd->add_flag("--insecure", f.insecure_flag, "do not verify the endpoint's TLS certificate");
+  cmd->add_flag("--verify", f.verify_flag, "verify the endpoint's TLS certificate (the default)");
   cmd->add_option("--ca-file", f.ca_file, "PEM CA bundle that signs the endpoint's certificate");
 }
 

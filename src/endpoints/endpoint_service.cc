@@ -241,7 +241,11 @@ Status EndpointService::Validate(adapters::Endpoint& e, bool check_name) const {
 }
 
 Status EndpointService::CheckHealth(const adapters::Endpoint& e) const {
-  auto adapter = adapters_.Create(e, deps_);
+  // Test Connection answers with what it saw on one try: retrying a host that drops
+  // packets would keep the person at the button waiting for minutes.
+  adapters::AdapterDeps once = deps_;
+  once.network.retry.attempts = 1;
+  auto adapter = adapters_.Create(e, once);
   Status health = adapter ? (*adapter)->HealthCheck() : Status(std::unexpected(adapter.error()));
   if (!health) {
     return Fail(ErrorCode::kBadRequest,

@@ -7,6 +7,7 @@ that no secret ever shows up in a response or in Berth's log.
 from __future__ import annotations
 
 import http.server
+import json
 import os
 import re
 import subprocess
@@ -343,8 +344,13 @@ def test_cli(eberth, plain_peer):
     assert r.returncode == 0 and '"name": "from-cli"' in r.stdout
     assert cli("ping", rid).returncode == 0
     assert cli("info", rid).returncode == 0
+    r = cli("update", rid, "--insecure")
+    assert r.returncode == 0, r.stderr
     r = cli("update", rid, "--description", "changed")
     assert r.returncode == 0, r.stderr
+    shown = json.loads(cli("get", rid, "--json").stdout)
+    # an update that does not mention --insecure/--verify leaves the setting alone
+    assert shown["description"] == "changed" and shown.get("insecure") is True, shown
     r = cli("create", "--name", "from-cli", "--type", "docker-registry",
             "--endpoint-url", plain_peer.url)
     assert r.returncode == 1 and "already exists" in r.stderr
