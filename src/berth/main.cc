@@ -1,5 +1,6 @@
 // The composition root: builds config → stores → services → server, and the command
 // line. Only this file knows every module.
+#include <malloc.h>
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -80,6 +81,11 @@ Status EnsureLibraryProject(metadata::ProjectStore& projects, int64_t owner_id) 
 }
 
 int Serve(const ServeFlags& flags) {
+  // Buffers of 256 KiB and more come from mmap and go back to the system when freed (a
+  // fixed threshold turns off glibc's growing one, which kept freed multi-MiB transfer
+  // buffers in the heap), and few malloc arenas are kept for the many transfer threads.
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+  mallopt(M_ARENA_MAX, 4);
   auto cfg = LoadConfig(flags);
   if (!cfg) {
     std::cerr << "berth: " << cfg.error().message << "\n";

@@ -93,23 +93,88 @@ Result<std::vector<std::pair<std::string, std::vector<ArtifactRef>>>> ListSource
   return out;
 }
 
+// Narrows each repository's artifacts to the references the destination lacks (or holds at
+// another digest: the copy reports those as conflicts or overrides them), checking the
+// destination in parallel. Returns how many artifacts were already there entirely.
+Result<int64_t> DropUpToDate(RegistryEnd& destination,
+                             std::vector<std::pair<std::string, std::vector<ArtifactRef>>>& repos,
+                             const std::vector<std::string>& destinations) {
+  struct Item {
+    size_t repo;
+    size_t artifact;
+  };
+  std::vector<Item> items;
+  for (size_t r = 0; r < repos.size(); ++r) {
+    for (size_t a = 0; a < repos[r].second.size(); ++a) items.push_back({r, a});
+  }
+  std::vector<char> drop(items.size(), 0);
+  std::vector<std::optional<Error>> errors(items.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < items.size(); i = next++) {
+      ArtifactRef& artifact = repos[items[i].repo].second[items[i].artifact];
+      if (artifact.digest.empty()) continue;
+      std::vector<std::string> refs = artifact.tags;
+      if (refs.empty()) refs.push_back(artifact.digest);
+      std::vector<std::string> missing;
+      for (const auto& ref : refs) {
+        auto head = destination.HeadManifest(destinations[items[i].repo], ref);
+        if (!head) {
+          errors[i] = head.error();
+          break;
+        }
+        if (!head->has_value() || (*head)->digest != artifact.digest) missing.push_back(ref);
+      }
+      if (errors[i]) continue;  // left for the copy to retry and report
+      if (missing.empty()) {
+        drop[i] = 1;
+      } else if (!artifact.tags.empty()) {
+        artifact.tags = std::move(missing);
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  size_t n = std::min(kListingThreads, items.size());
+  for (size_t i = 1; i < n; ++i) threads.emplace_back(work);
+  if (n > 0) work();
+  for (auto& t : threads) t.join();
+  int64_t dropped = 0;
+  for (size_t i = items.size(); i-- > 0;) {
+    if (!drop[i]) continue;
+    auto& artifacts = repos[items[i].repo].second;
+    artifacts.erase(artifacts.begin() + static_cast<std::ptrdiff_t>(items[i].artifact));
+    ++dropped;
+  }
+  return dropped;
+}
+
 }  // namespace
 
 Status ReplicationService::Impl::PlanListing(const Policy& policy,
-                                             std::vector<metadata::ReplicationTask>& tasks) {
+                                             std::vector<metadata::ReplicationTask>& tasks,
+                                             int64_t& up_to_date) {
   auto source = MakeEnd(policy.src_registry_id);
   if (!source) return Fail(source.error());
   auto destination = MakeEnd(policy.dest_registry_id);
   if (!destination) return Fail(destination.error());
   auto listed = ListSource(**source, policy);
   if (!listed) return Fail(listed.error());
-  std::vector<std::string> destinations;
-  for (const auto& [repo, artifacts] : *listed) {
-    auto dst =
-        DestinationRepository(repo, policy.dest_namespace, policy.dest_namespace_replace_count);
+  std::vector<std::string> all_destinations;
+  for (const auto& entry : *listed) {
+    auto dst = DestinationRepository(entry.first, policy.dest_namespace,
+                                     policy.dest_namespace_replace_count);
     if (!dst) return Fail(dst.error());
-    destinations.push_back(*dst);
-    tasks.push_back(MakeTask(policy, "copy", repo, *dst, artifacts));
+    all_destinations.push_back(*dst);
+  }
+  auto dropped = DropUpToDate(**destination, *listed, all_destinations);
+  if (!dropped) return Fail(dropped.error());
+  up_to_date = *dropped;
+  std::vector<std::string> destinations;
+  for (size_t i = 0; i < listed->size(); ++i) {
+    const auto& [repo, artifacts] = (*listed)[i];
+    if (artifacts.empty()) continue;
+    destinations.push_back(all_destinations[i]);
+    tasks.push_back(MakeTask(policy, "copy", repo, all_destinations[i], artifacts));
   }
   if (!destinations.empty()) {
     if (auto prepared = (*destination)->PrepareForPush(destinations); !prepared) {
@@ -191,8 +256,9 @@ void ReplicationService::Impl::Plan(int64_t execution_id) {
   }
   std::vector<metadata::ReplicationTask> tasks;
   Status planned = Ok();
+  int64_t up_to_date = 0;
   if (execution.event.empty()) {
-    planned = PlanListing(*policy, tasks);
+    planned = PlanListing(*policy, tasks, up_to_date);
   } else {
     auto event = EventFromJson(execution.event);
     planned = event ? PlanEvent(*policy, *event, tasks) : Status(Fail(event.error()));
@@ -221,7 +287,11 @@ void ReplicationService::Impl::Plan(int64_t execution_id) {
     }
   }
   if (tasks.empty()) {
-    EndExecution(execution_id, "Succeed", "no resources need to be replicated");
+    EndExecution(execution_id, "Succeed",
+                 up_to_date > 0 ? fmt::format("nothing to replicate: the {} selected artifact(s) "
+                                              "are already at the destination",
+                                              up_to_date)
+                                : std::string("no resources need to be replicated"));
     return;
   }
   spdlog::info("replication execution {}: {} task(s) planned", execution_id, tasks.size());

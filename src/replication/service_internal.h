@@ -101,7 +101,11 @@ struct ReplicationService::Impl {
   void Plan(int64_t execution_id);
   // Ends an InProgress execution with `status` now (no-op when it already ended).
   void EndExecution(int64_t execution_id, std::string_view status, std::string_view text);
-  Status PlanListing(const Policy& policy, std::vector<metadata::ReplicationTask>& tasks);
+  // Lists the source and makes one copy task per repository with work left: tags the
+  // destination already holds at the same digest are dropped here, so a run with nothing
+  // to do creates no task. `up_to_date` counts the artifacts dropped.
+  Status PlanListing(const Policy& policy, std::vector<metadata::ReplicationTask>& tasks,
+                     int64_t& up_to_date);
   Status PlanEvent(const Policy& policy, const ContentEvent& event,
                    std::vector<metadata::ReplicationTask>& tasks);
 

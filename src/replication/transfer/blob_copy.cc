@@ -128,7 +128,7 @@ struct ChunkCheckpoint {
 };
 
 Status StreamMonolithic(CopyContext& ctx, const std::string& digest, int64_t size) {
-  SourceStream stream(ctx.src, ctx.src_repo, digest, 0, ctx.options.cancel);
+  SourceStream stream(ctx.src, ctx.src_repo, digest, 0, size, ctx.options.cancel);
   Hasher hasher;
   VerifyingSource source(ctx, stream, hasher, digest, size, 0);
   return ctx.dst.WriteBlob(ctx.dst_repo, digest, size, source.AsByteSource(), ctx.options.cancel);
@@ -168,7 +168,8 @@ Status StreamChunked(CopyContext& ctx, const std::string& digest, int64_t size,
       BERTH_TRY(HashPrefix(ctx, digest, progress->offset, hasher));
     }
   }
-  SourceStream stream(ctx.src, ctx.src_repo, digest, progress->offset, ctx.options.cancel);
+  SourceStream stream(ctx.src, ctx.src_repo, digest, progress->offset, size - progress->offset,
+                      ctx.options.cancel);
   VerifyingSource source(ctx, stream, hasher, digest, size, progress->offset);
   ByteSource bytes = source.AsByteSource();
   while (progress->offset < size) {

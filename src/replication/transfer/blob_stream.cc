@@ -117,12 +117,17 @@ void BytePipe::Abort() {
 }
 
 namespace {
-constexpr size_t kPipeCapacity = 4 << 20;
+constexpr int64_t kPipeCapacity = 2 << 20;
+constexpr int64_t kMinPipeCapacity = 16 << 10;
+
+size_t PipeCapacity(int64_t remaining) {
+  return static_cast<size_t>(std::clamp(remaining, kMinPipeCapacity, kPipeCapacity));
+}
 }  // namespace
 
 SourceStream::SourceStream(RegistryEnd& source, std::string repository, std::string digest,
-                           int64_t offset, const CancelToken& cancel)
-    : stop_(std::make_shared<std::atomic<bool>>(false)), pipe_(kPipeCapacity, cancel) {
+                           int64_t offset, int64_t remaining, const CancelToken& cancel)
+    : stop_(std::make_shared<std::atomic<bool>>(false)), pipe_(PipeCapacity(remaining), cancel) {
   thread_ = std::thread([this, &source, repository = std::move(repository),
                          digest = std::move(digest), offset, cancel] {
     std::shared_ptr<const std::atomic<bool>> stop = stop_;

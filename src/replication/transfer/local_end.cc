@@ -194,7 +194,8 @@ class LocalEnd final : public RegistryEnd {
     BERTH_TRY(s_.content->StatBlob(*repo, *d));
     auto reader = s_.blobs->Open(*d, offset);
     if (!reader) return Fail(reader.error());
-    std::vector<char> buf(kBufferSize);
+    std::vector<char> buf(static_cast<size_t>(
+        std::clamp<int64_t>((*reader)->remaining(), 4096, static_cast<int64_t>(kBufferSize))));
     while (true) {
       if (IsCancelled(cancel)) return Fail(ErrorCode::kCancelled, "stopped");
       auto n = (*reader)->Read(buf);

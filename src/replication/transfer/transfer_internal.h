@@ -72,8 +72,10 @@ class BytePipe {
 // A blob read from the source on its own thread into a BytePipe.
 class SourceStream {
  public:
+  // `remaining` (the bytes still to read) sizes the pipe: at most 2 MiB, less for small
+  // blobs, so many small copies in parallel stay cheap.
   SourceStream(RegistryEnd& source, std::string repository, std::string digest, int64_t offset,
-               const CancelToken& cancel);
+               int64_t remaining, const CancelToken& cancel);
   ~SourceStream();  // aborts the read and joins the thread
   Result<size_t> Read(std::span<char> buf) { return pipe_.Read(buf); }
 
