@@ -32,6 +32,22 @@ bool ParseInt(const std::string& text, int& out) {
   return ec == std::errc() && ptr == text.data() + text.size();
 }
 
+// "a, b,,c" → {"a", "b", "c"}: comma-separated, blanks trimmed, empty items dropped.
+std::vector<std::string> SplitList(std::string_view list) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t end = list.find(',', start);
+    if (end == std::string_view::npos) end = list.size();
+    std::string_view item = list.substr(start, end - start);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+    start = end + 1;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string Config::host() const {
@@ -85,6 +101,8 @@ Status ApplyYamlFile(const std::string& path, Config& config) {
         config.replication_host_connections = value.as<int>();
       } else if (key == "replication_execution_retention") {
         config.replication_execution_retention = value.as<int>();
+      } else if (key == "proxy_cache_providers") {
+        config.proxy_cache_providers = value.as<std::vector<std::string>>();
       } else {
         problems.push_back("unknown key \"" + key + "\"");
       }
@@ -112,6 +130,9 @@ Status ApplyEnvironment(const std::map<std::string, std::string>& env, Config& c
   if (auto v = get("BERTH_ADMIN_PASSWORD")) config.admin_password = *v;
   if (auto v = get("BERTH_DATABASE_DRIVER")) config.database_driver = *v;
   if (auto v = get("BERTH_STORAGE_DRIVER")) config.storage_driver = *v;
+  if (auto v = get("BERTH_PROXY_CACHE_PROVIDERS")) {
+    config.proxy_cache_providers = SplitList(*v);
+  }
   struct IntVar {
     const char* name;
     int* target;

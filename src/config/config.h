@@ -31,6 +31,10 @@ struct Config {
   int replication_workers = 4;
   int replication_host_connections = 8;
   int replication_execution_retention = 50;
+  // Endpoint types (adapter names) that may back a proxy-cache project; YAML list
+  // `proxy_cache_providers` or BERTH_PROXY_CACHE_PROVIDERS as a comma-separated list.
+  std::vector<std::string> proxy_cache_providers = {"harbor",    "docker-hub", "aws-ecr",
+                                                    "azure-acr", "google-gcr", "quay"};
 
   // Host and port split out of `listen` (valid after Validate()).
   std::string host() const;

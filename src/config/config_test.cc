@@ -54,6 +54,34 @@ TEST(Config, ReplicationSettings) {
   EXPECT_NE(problems[0].find("replication_workers"), std::string::npos);
 }
 
+TEST(Config, ProxyCacheProviders) {
+  Config c;
+  EXPECT_EQ(c.proxy_cache_providers, (std::vector<std::string>{"harbor", "docker-hub", "aws-ecr",
+                                                               "azure-acr", "google-gcr", "quay"}));
+  ASSERT_TRUE(
+      ApplyEnvironment({{"BERTH_PROXY_CACHE_PROVIDERS", " harbor, docker-registry,,quay "}}, c));
+  EXPECT_EQ(c.proxy_cache_providers,
+            (std::vector<std::string>{"harbor", "docker-registry", "quay"}));
+  ASSERT_TRUE(ApplyEnvironment({{"BERTH_PROXY_CACHE_PROVIDERS", ""}}, c));
+  EXPECT_TRUE(c.proxy_cache_providers.empty());
+
+  std::string path = ::testing::TempDir() + "/berth-proxy-config.yml";
+  {
+    std::ofstream f(path);
+    f << "proxy_cache_providers:\n  - docker-registry\n  - harbor\n";
+  }
+  ASSERT_TRUE(ApplyYamlFile(path, c));
+  EXPECT_EQ(c.proxy_cache_providers, (std::vector<std::string>{"docker-registry", "harbor"}));
+  {
+    std::ofstream f(path);
+    f << "proxy_cache_providers: {a: 1}\n";
+  }
+  auto r = ApplyYamlFile(path, c);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("proxy_cache_providers"), std::string::npos);
+  std::remove(path.c_str());
+}
+
 TEST(Config, YamlFile) {
   std::string path = ::testing::TempDir() + "/berth-config.yml";
   {
