@@ -15,6 +15,10 @@ struct Project {
   bool is_public = false;
   int64_t owner_id = 0;
   int64_t registry_id = 0;  // proxy-cache upstream endpoint; 0 = a normal project
+  // Proxy-cache limits towards the upstream: bandwidth in kbit/s and connections per
+  // artifact; -1 or 0 = unlimited. Meaningful only when registry_id > 0.
+  int64_t proxy_speed_kb = -1;
+  int64_t max_upstream_conn = -1;
   std::string creation_time;
   std::string update_time;
 };

@@ -11,7 +11,8 @@ using namespace internal;  // NOLINT(build/namespaces): store helpers
 // ---- projects ----
 
 constexpr std::string_view kProjectCols =
-    "id, name, is_public, owner_id, registry_id, creation_time, update_time";
+    "id, name, is_public, owner_id, registry_id, creation_time, update_time, proxy_speed_kb, "
+    "max_upstream_conn";
 
 Project ToProject(const Row& r) {
   return Project{.id = r.Int(0),
@@ -19,6 +20,8 @@ Project ToProject(const Row& r) {
                  .is_public = r.Bool(2),
                  .owner_id = r.Int(3),
                  .registry_id = r.Int(4),
+                 .proxy_speed_kb = r.Int(7),
+                 .max_upstream_conn = r.Int(8),
                  .creation_time = r.Text(5),
                  .update_time = r.Text(6)};
 }
@@ -48,11 +51,13 @@ User ToUser(const Row& r) {
 Result<Project> ProjectStore::Create(const Project& project) {
   std::string now = NowTimestamp();
   static const std::string sql =
-      Sql({"INSERT INTO projects (name, is_public, owner_id, registry_id, creation_time, "
-           "update_time) VALUES (?, ?, ?, ?, ?, ?) RETURNING ",
+      Sql({"INSERT INTO projects (name, is_public, owner_id, registry_id, proxy_speed_kb, "
+           "max_upstream_conn, creation_time, update_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+           "RETURNING ",
            kProjectCols});
-  auto row = db_.QueryOne(
-      sql, {project.name, project.is_public, project.owner_id, project.registry_id, now, now});
+  auto row =
+      db_.QueryOne(sql, {project.name, project.is_public, project.owner_id, project.registry_id,
+                         project.proxy_speed_kb, project.max_upstream_conn, now, now});
   if (!row) {
     return Fail(Relabel(row.error(), ErrorCode::kConflict, ErrorCode::kConflict,
                         "project " + project.name + " already exists"));
@@ -105,9 +110,9 @@ Result<PageResult<Project>> ProjectStore::List(const Page& page, std::string_vie
 Status ProjectStore::Update(const Project& project) {
   auto n = db_.Exec(
       "UPDATE projects SET name = ?, is_public = ?, owner_id = ?, registry_id = ?, "
-      "update_time = ? WHERE id = ?",
-      {project.name, project.is_public, project.owner_id, project.registry_id, NowTimestamp(),
-       project.id});
+      "proxy_speed_kb = ?, max_upstream_conn = ?, update_time = ? WHERE id = ?",
+      {project.name, project.is_public, project.owner_id, project.registry_id,
+       project.proxy_speed_kb, project.max_upstream_conn, NowTimestamp(), project.id});
   if (!n) {
     return Fail(Relabel(n.error(), ErrorCode::kConflict, ErrorCode::kConflict,
                         "project " + project.name + " already exists"));

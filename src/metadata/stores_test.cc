@@ -121,11 +121,17 @@ TEST_F(StoresTest, ProjectUpdateAndDelete) {
   NewProject("two");
   auto p = **projects().Get(id);
   p.is_public = true;
+  EXPECT_EQ(p.proxy_speed_kb, -1);
+  EXPECT_EQ(p.max_upstream_conn, -1);
   p.registry_id = 7;
+  p.proxy_speed_kb = 2048;
+  p.max_upstream_conn = 3;
   ASSERT_TRUE(projects().Update(p));
   auto got = **projects().Get(id);
   EXPECT_TRUE(got.is_public);
   EXPECT_EQ(got.registry_id, 7);
+  EXPECT_EQ(got.proxy_speed_kb, 2048);
+  EXPECT_EQ(got.max_upstream_conn, 3);
   p.name = "two";
   EXPECT_EQ(projects().Update(p).error().code, ErrorCode::kConflict);
   p.id = 999;
