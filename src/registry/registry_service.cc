@@ -158,6 +158,11 @@ http::Task<http::Response> RegistryService::Dispatch(http::Request& request) {
   const auth::Action action = ActionFor(request.method);
   std::optional<http::Response> denied = Guard(request, *route, action, who);
   if (denied) co_return std::move(*denied);
+  if (pull_through_ && action == auth::Action::kPull &&
+      (route->kind == RouteKind::kManifest || route->kind == RouteKind::kBlob)) {
+    std::optional<http::Response> failed = co_await PullThroughFirst(*route);
+    if (failed) co_return std::move(*failed);
+  }
   Result<metadata::Repository> repo =
       content_.ResolveRepository(route->name, action == auth::Action::kPush);
   if (!repo) co_return RegistryError(repo.error());

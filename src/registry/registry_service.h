@@ -10,8 +10,10 @@
 
 #include "auth/auth_service.h"
 #include "content/content_service.h"
+#include "http/blocking_pool.h"
 #include "http/message.h"
 #include "metadata/stores.h"
+#include "registry/pull_through.h"
 #include "registry/route.h"
 #include "registry/upload_sessions.h"
 #include "storage/blob_store.h"
@@ -22,12 +24,18 @@ class RegistryService {
  public:
   RegistryService(auth::AuthService& auth, content::ContentService& content,
                   storage::BlobStore& blobs, metadata::UploadStore& uploads,
-                  metadata::ArtifactStore& artifacts)
+                  metadata::ArtifactStore& artifacts, http::BlockingPool* pool = nullptr)
       : auth_(auth),
         content_(content),
         blobs_(blobs),
         artifacts_(artifacts),
+        pool_(pool),
         sessions_(blobs, uploads) {}
+
+  // Installs the proxy-cache filler (not owned; null = proxy-cache projects serve only
+  // what is cached). Its blocking calls run on the pool given to the constructor, or
+  // inline when there is none. Call before serving requests.
+  void SetPullThrough(PullThrough* pull_through) { pull_through_ = pull_through; }
 
   // Serves every request under /v2.
   http::Task<http::Response> Handle(http::Request& request);
@@ -40,6 +48,9 @@ class RegistryService {
   http::Response Deny(const http::Request& request, const Error& error, std::string_view scope);
 
   http::Task<http::Response> Dispatch(http::Request& request);
+  // pull_through.cc: for GET/HEAD of a manifest or blob in a proxy-cache project, fills
+  // the local repository from the upstream; the error response when that fails.
+  http::Task<std::optional<http::Response>> PullThroughFirst(const Route& route);
   http::Task<http::Response> Base(http::Request& request);
   http::Task<http::Response> Catalog(http::Request& request);
   http::Task<http::Response> Tags(http::Request& request, const metadata::Repository& repo);
@@ -67,6 +78,8 @@ class RegistryService {
   content::ContentService& content_;
   storage::BlobStore& blobs_;
   metadata::ArtifactStore& artifacts_;
+  http::BlockingPool* pool_ = nullptr;
+  PullThrough* pull_through_ = nullptr;
   UploadSessions sessions_;
 };
 
