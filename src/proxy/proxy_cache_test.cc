@@ -1,0 +1,355 @@
+// ProxyCache against a real CNCF `docker-registry` upstream registered as an endpoint.
+#include "proxy/proxy_cache.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "adapters/adapter.h"
+#include "common/digest.h"
+#include "content/manifest.h"
+#include "endpoints/secret_box.h"
+#include "metadata/migrate.h"
+#include "metadata/registry_store.h"
+#include "metadata/sqlite_database.h"
+#include "metadata/stores.h"
+#include "remote/distribution_client.h"
+#include "remote/test_servers.h"
+#include "storage/fs_blob_store.h"
+
+namespace berth::proxy {
+namespace {
+
+namespace fs = std::filesystem;
+using replication::RegistryEnd;
+
+std::string RandomBytes(size_t n, uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::string out(n, '\0');
+  for (auto& c : out) c = static_cast<char>(gen());
+  return out;
+}
+
+std::string Desc(std::string_view media_type, std::string_view digest, size_t size) {
+  return nlohmann::json{{"mediaType", media_type}, {"digest", digest}, {"size", size}}.dump();
+}
+
+struct Image {
+  std::string config;
+  std::string layer;
+  std::string manifest;
+  std::string digest;
+};
+
+Image MakeImage(size_t layer_size, uint32_t seed) {
+  Image image;
+  image.config = R"({"architecture":"amd64","os":"linux","seed":)" + std::to_string(seed) + "}";
+  image.layer = RandomBytes(layer_size, seed);
+  image.manifest =
+      R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":)" +
+      Desc("application/vnd.oci.image.config.v1+json", Sha256Digest(image.config),
+           image.config.size()) +
+      R"(,"layers":[)" +
+      Desc("application/vnd.oci.image.layer.v1.tar", Sha256Digest(image.layer),
+           image.layer.size()) +
+      "]}";
+  image.digest = Sha256Digest(image.manifest);
+  return image;
+}
+
+// Forwards to the real upstream end and counts the requests that reach it.
+class CountingEnd : public RegistryEnd {
+ public:
+  explicit CountingEnd(std::shared_ptr<RegistryEnd> inner) : inner_(std::move(inner)) {}
+  std::atomic<int> heads{0}, gets{0}, blob_reads{0};
+
+  std::string Describe() const override { return inner_->Describe(); }
+  std::string HostKey() const override { return inner_->HostKey(); }
+  Result<std::vector<std::string>> ListRepositories() override {
+    return inner_->ListRepositories();
+  }
+  Result<std::vector<replication::ArtifactRef>> ListArtifacts(std::string_view r) override {
+    return inner_->ListArtifacts(r);
+  }
+  Status PrepareForPush(const std::vector<std::string>& r) override {
+    return inner_->PrepareForPush(r);
+  }
+  Result<std::optional<replication::ManifestInfo>> HeadManifest(std::string_view r,
+                                                                std::string_view ref) override {
+    ++heads;
+    return inner_->HeadManifest(r, ref);
+  }
+  Result<replication::Manifest> GetManifest(std::string_view r, std::string_view ref) override {
+    ++gets;
+    return inner_->GetManifest(r, ref);
+  }
+  Status PutManifest(std::string_view r, std::string_view ref, std::string_view b,
+                     std::string_view m) override {
+    return inner_->PutManifest(r, ref, b, m);
+  }
+  Status DeleteManifest(std::string_view r, std::string_view d) override {
+    return inner_->DeleteManifest(r, d);
+  }
+  Status DeleteTag(std::string_view r, std::string_view t) override {
+    return inner_->DeleteTag(r, t);
+  }
+  Result<std::vector<replication::Descriptor>> Referrers(std::string_view r,
+                                                         std::string_view d) override {
+    return inner_->Referrers(r, d);
+  }
+  Result<std::optional<int64_t>> BlobSize(std::string_view r, std::string_view d) override {
+    return inner_->BlobSize(r, d);
+  }
+  Status ReadBlob(std::string_view r, std::string_view d, int64_t offset,
+                  const replication::ByteSink& sink,
+                  const replication::CancelToken& cancel) override {
+    ++blob_reads;
+    return inner_->ReadBlob(r, d, offset, sink, cancel);
+  }
+  Result<bool> MountBlob(std::string_view r, std::string_view d, std::string_view f) override {
+    return inner_->MountBlob(r, d, f);
+  }
+  Status WriteBlob(std::string_view r, std::string_view d, int64_t size,
+                   const replication::ByteSource& source,
+                   const replication::CancelToken& cancel) override {
+    return inner_->WriteBlob(r, d, size, source, cancel);
+  }
+  Result<replication::UploadProgress> BeginUpload(std::string_view r) override {
+    return inner_->BeginUpload(r);
+  }
+  Result<replication::UploadProgress> ResumeUpload(std::string_view r,
+                                                   const replication::UploadProgress& p) override {
+    return inner_->ResumeUpload(r, p);
+  }
+  Result<replication::UploadProgress> AppendUpload(
+      std::string_view r, const replication::UploadProgress& p, int64_t length,
+      const replication::ByteSource& source, const replication::CancelToken& cancel) override {
+    return inner_->AppendUpload(r, p, length, source, cancel);
+  }
+  Status CommitUpload(std::string_view r, const replication::UploadProgress& p,
+                      std::string_view d) override {
+    return inner_->CommitUpload(r, p, d);
+  }
+
+ private:
+  std::shared_ptr<RegistryEnd> inner_;
+};
+
+class ProxyCacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string error;
+    registry_ = remote::testing::RegistryProcess::Start({}, &error);
+    if (!registry_) GTEST_SKIP() << "docker-registry unavailable: " << error;
+    const fs::path dir = dir_.path();
+    auto opened = metadata::SqliteDatabase::Open((dir / "berth.db").string());
+    ASSERT_TRUE(opened.has_value());
+    db_ = std::move(*opened);
+    ASSERT_TRUE(metadata::Migrate(*db_).has_value());
+    projects_ = std::make_unique<metadata::ProjectStore>(*db_);
+    artifacts_ = std::make_unique<metadata::ArtifactStore>(*db_);
+    blobs_ = std::make_unique<storage::FsBlobStore>(dir / "blobs");
+    content_ = std::make_unique<content::ContentService>(*blobs_, *artifacts_, *projects_);
+    registries_ = std::make_unique<metadata::RegistryStore>(*db_);
+    endpoints::SecretBox::Key key;
+    key.fill(7);
+    box_ = std::make_unique<endpoints::SecretBox>(key);
+    ASSERT_TRUE(adapters::RegisterBuiltinAdapters(adapter_registry_).has_value());
+    endpoint_service_ = std::make_unique<endpoints::EndpointService>(
+        *registries_, *box_, adapter_registry_, adapters::AdapterDeps{});
+    auto created = endpoint_service_->Create(
+        endpoints::NewRegistry{.name = "hub", .type = "docker-registry", .url = registry_->url()});
+    ASSERT_TRUE(created.has_value()) << created.error().message;
+
+    metadata::Project project;
+    project.name = "cache";
+    project.owner_id = 1;
+    project.registry_id = created->id;
+    auto made = projects_->Create(project);
+    ASSERT_TRUE(made.has_value()) << made.error().message;
+    project_ = *made;
+    ASSERT_EQ(project_.registry_id, created->id);
+
+    ProxyOptions options;
+    options.backoff = std::chrono::milliseconds(20);
+    options.decorate = [this](std::shared_ptr<RegistryEnd> end) -> std::shared_ptr<RegistryEnd> {
+      counter_ = std::make_shared<CountingEnd>(std::move(end));
+      return counter_;
+    };
+    replication::LocalStores local{.content = content_.get(),
+                                   .blobs = blobs_.get(),
+                                   .artifacts = artifacts_.get(),
+                                   .projects = projects_.get()};
+    cache_ = std::make_unique<ProxyCache>(*endpoint_service_, local, options);
+    remote_ = std::make_unique<remote::DistributionClient>(
+        remote::ClientOptions{.base_url = registry_->url()}, remote::StaticCredentials("", ""));
+  }
+
+  void PushBlobUpstream(const std::string& repository, const std::string& blob) {
+    size_t pos = 0;
+    remote::ByteSource source = [&](std::span<char> buf) -> Result<size_t> {
+      size_t n = std::min(buf.size(), blob.size() - pos);
+      std::copy_n(blob.data() + pos, n, buf.data());
+      pos += n;
+      return n;
+    };
+    auto pushed = remote_->PushBlob(repository, Sha256Digest(blob),
+                                    static_cast<int64_t>(blob.size()), source);
+    ASSERT_TRUE(pushed.has_value()) << pushed.error().message;
+  }
+
+  void PushUpstream(const std::string& repository, const std::string& tag, const Image& image) {
+    PushBlobUpstream(repository, image.config);
+    PushBlobUpstream(repository, image.layer);
+    auto put = remote_->PutManifest(repository, tag, image.manifest, content::kOciManifestType);
+    ASSERT_TRUE(put.has_value()) << put.error().message;
+  }
+
+  // The digest the local repository serves for `reference`; "" when none.
+  std::string LocalDigest(const std::string& repository, const std::string& reference) {
+    auto repo = content_->ResolveRepository(repository, false);
+    if (!repo) return "";
+    auto ref = ParseReference(reference);
+    auto info = content_->StatManifest(*repo, *ref);
+    return info ? info->digest.str() : "";
+  }
+
+  bool LocalBlob(const std::string& repository, const std::string& digest) {
+    auto repo = content_->ResolveRepository(repository, false);
+    return repo && content_->StatBlob(*repo, *Digest::Parse(digest)).has_value();
+  }
+
+  remote::testing::TempDir dir_;
+  std::unique_ptr<remote::testing::RegistryProcess> registry_;
+  std::unique_ptr<metadata::Database> db_;
+  std::unique_ptr<metadata::ProjectStore> projects_;
+  std::unique_ptr<metadata::ArtifactStore> artifacts_;
+  std::unique_ptr<storage::FsBlobStore> blobs_;
+  std::unique_ptr<content::ContentService> content_;
+  std::unique_ptr<metadata::RegistryStore> registries_;
+  std::unique_ptr<endpoints::SecretBox> box_;
+  adapters::AdapterRegistry adapter_registry_;
+  std::unique_ptr<endpoints::EndpointService> endpoint_service_;
+  metadata::Project project_;
+  std::shared_ptr<CountingEnd> counter_;
+  std::unique_ptr<ProxyCache> cache_;
+  std::unique_ptr<remote::DistributionClient> remote_;
+};
+
+TEST(UpstreamRepository, DropsTheProjectAndNamesDockerHubOfficialImages) {
+  EXPECT_EQ(UpstreamRepository("cache", "cache/nginx", false), "nginx");
+  EXPECT_EQ(UpstreamRepository("cache", "cache/nginx", true), "library/nginx");
+  EXPECT_EQ(UpstreamRepository("cache", "cache/bitnami/redis", true), "bitnami/redis");
+  EXPECT_EQ(UpstreamRepository("cache", "cache/a/b/c", false), "a/b/c");
+}
+
+TEST_F(ProxyCacheTest, ColdThenWarmPullOfATag) {
+  Image image = MakeImage(5000, 1);
+  PushUpstream("team/app", "v1", image);
+
+  ASSERT_TRUE(cache_->EnsureManifest(project_, "cache/team/app", "v1").has_value());
+  EXPECT_EQ(LocalDigest("cache/team/app", "v1"), image.digest);
+  EXPECT_TRUE(LocalBlob("cache/team/app", Sha256Digest(image.layer)));
+  EXPECT_EQ(counter_->blob_reads.load(), 2);
+
+  // Warm: a tag costs one HEAD, nothing else; a cached digest and cached blobs cost nothing.
+  const int heads = counter_->heads, gets = counter_->gets;
+  ASSERT_TRUE(cache_->EnsureManifest(project_, "cache/team/app", "v1").has_value());
+  EXPECT_EQ(counter_->heads.load(), heads + 1);
+  ASSERT_TRUE(cache_->EnsureManifest(project_, "cache/team/app", image.digest).has_value());
+  ASSERT_TRUE(
+      cache_->EnsureBlob(project_, "cache/team/app", Sha256Digest(image.layer)).has_value());
+  EXPECT_EQ(counter_->heads.load(), heads + 1);
+  EXPECT_EQ(counter_->gets.load(), gets);
+  EXPECT_EQ(counter_->blob_reads.load(), 2);
+}
+
+TEST_F(ProxyCacheTest, ColdPullOfAnIndexStoresItWholeWithItsDigest) {
+  Image amd = MakeImage(3000, 2), arm = MakeImage(4000, 3);
+  PushUpstream("multi", amd.digest, amd);
+  PushUpstream("multi", arm.digest, arm);
+  std::string index =
+      R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[)" +
+      Desc(content::kOciManifestType, amd.digest, amd.manifest.size()) + "," +
+      Desc(content::kOciManifestType, arm.digest, arm.manifest.size()) + "]}";
+  auto put =
+      remote_->PutManifest("multi", "latest", index, "application/vnd.oci.image.index.v1+json");
+  ASSERT_TRUE(put.has_value()) << put.error().message;
+
+  ASSERT_TRUE(cache_->EnsureManifest(project_, "cache/multi", "latest").has_value());
+  EXPECT_EQ(LocalDigest("cache/multi", "latest"), Sha256Digest(index));
+  EXPECT_EQ(LocalDigest("cache/multi", amd.digest), amd.digest);
+  EXPECT_EQ(LocalDigest("cache/multi", arm.digest), arm.digest);
+  const int gets = counter_->gets;
+  ASSERT_TRUE(cache_->EnsureManifest(project_, "cache/multi", arm.digest).has_value());
+  EXPECT_EQ(counter_->gets.load(), gets);
+}
+
+TEST_F(ProxyCacheTest, TagMovedUpstreamIsRefreshed) {
+  Image v1 = MakeImage(1000, 4), v2 = MakeImage(1000, 5);
+  PushUpstream("app", "latest", v1);
+  ASSERT_TRUE(cache_->EnsureManifest(project_, "cache/app", "latest").has_value());
+  EXPECT_EQ(LocalDigest("cache/app", "latest"), v1.digest);
+
+  PushUpstream("app", "latest", v2);
+  ASSERT_TRUE(cache_->EnsureManifest(project_, "cache/app", "latest").has_value());
+  EXPECT_EQ(LocalDigest("cache/app", "latest"), v2.digest);
+  EXPECT_EQ(LocalDigest("cache/app", v1.digest), v1.digest);  // the old one stays cached
+}
+
+TEST_F(ProxyCacheTest, UpstreamDownServesCachedAndFailsUncachedClearly) {
+  Image image = MakeImage(1000, 6), other = MakeImage(1000, 7);
+  PushUpstream("app", "v1", image);
+  PushUpstream("app", "v2", other);
+  ASSERT_TRUE(cache_->EnsureManifest(project_, "cache/app", "v1").has_value());
+
+  registry_.reset();
+  EXPECT_TRUE(cache_->EnsureManifest(project_, "cache/app", "v1").has_value());
+  EXPECT_TRUE(cache_->EnsureManifest(project_, "cache/app", image.digest).has_value());
+  EXPECT_TRUE(cache_->EnsureBlob(project_, "cache/app", Sha256Digest(image.layer)).has_value());
+
+  auto tag = cache_->EnsureManifest(project_, "cache/app", "v2");
+  ASSERT_FALSE(tag.has_value());
+  EXPECT_EQ(tag.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(tag.error().message.find("the upstream registry hub is unreachable"), std::string::npos)
+      << tag.error().message;
+  auto blob = cache_->EnsureBlob(project_, "cache/app", Sha256Digest(other.layer));
+  ASSERT_FALSE(blob.has_value());
+  EXPECT_EQ(blob.error().code, ErrorCode::kUnavailable) << blob.error().message;
+}
+
+TEST_F(ProxyCacheTest, UnknownUpstreamManifestIsManifestUnknown) {
+  auto got = cache_->EnsureManifest(project_, "cache/nothing", "v1");
+  ASSERT_FALSE(got.has_value());
+  EXPECT_EQ(got.error().code, ErrorCode::kManifestUnknown) << got.error().message;
+}
+
+TEST_F(ProxyCacheTest, ConcurrentCallersOfOneColdBlobShareOneDownload) {
+  std::string layer = RandomBytes(8 << 20, 8);
+  PushBlobUpstream("big", layer);
+  const std::string digest = Sha256Digest(layer);
+
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 10; ++i) {
+    threads.emplace_back([&] {
+      if (cache_->EnsureBlob(project_, "cache/big", digest)) ++ok;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 10);
+  EXPECT_EQ(counter_->blob_reads.load(), 1);
+  EXPECT_TRUE(LocalBlob("cache/big", digest));
+  auto stored = blobs_->ReadAll(*Digest::Parse(digest), 16 << 20);
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(*stored, layer);
+}
+
+}  // namespace
+}  // namespace berth::proxy
