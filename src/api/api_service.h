@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/router.h"
 #include "auth/auth.h"
@@ -46,6 +47,9 @@ struct ApiOptions {
   // The external URL with scheme; empty = the base URL of the request.
   std::string external_url;
   size_t max_body_bytes = 1 << 20;  // larger JSON bodies are refused (400)
+  // Endpoint types that may back a proxy-cache project (config proxy_cache_providers).
+  std::vector<std::string> proxy_cache_providers = {"harbor",    "docker-hub", "aws-ecr",
+                                                    "azure-acr", "google-gcr", "quay"};
 };
 
 // The replication endpoint routes (/registries, /replication/adapter*). Without them those

@@ -1,6 +1,9 @@
 // /projects and /projects/{project_name_or_id}/members.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "api/api_service.h"
@@ -84,6 +87,68 @@ Status ValidateProjectName(std::string_view name) {
   return Ok();
 }
 
+// Proxy-cache settings from ProjectReq.metadata: `key` as a number or a numeric string
+// within int32 (Harbor's rule); nullopt when absent.
+Result<std::optional<int64_t>> ParseProxyLimit(const nlohmann::json& body, const char* key) {
+  auto meta = body.find("metadata");
+  if (meta == body.end() || !meta->is_object()) return std::optional<int64_t>();
+  auto it = meta->find(key);
+  if (it == meta->end() || it->is_null()) return std::optional<int64_t>();
+  std::optional<int64_t> value;
+  if (it->is_number_integer()) {
+    value = it->get<int64_t>();
+  } else if (it->is_string()) {
+    value = ParseInt(it->get<std::string>());
+  }
+  if (!value || *value < std::numeric_limits<int32_t>::min() ||
+      *value > std::numeric_limits<int32_t>::max()) {
+    return Fail(ErrorCode::kBadRequest,
+                fmt::format("metadata.{} must be an integer (-1 for unlimited)", key));
+  }
+  return value;
+}
+
+// Applies metadata.proxy_speed_kb and metadata.max_upstream_conn from `body`, when given.
+Status ApplyProxyLimits(const nlohmann::json& body, metadata::Project& project) {
+  auto speed = ParseProxyLimit(body, "proxy_speed_kb");
+  if (!speed) return Fail(speed.error());
+  auto conn = ParseProxyLimit(body, "max_upstream_conn");
+  if (!conn) return Fail(conn.error());
+  if (*speed) project.proxy_speed_kb = **speed;
+  if (*conn) project.max_upstream_conn = **conn;
+  return Ok();
+}
+
+// The registry_id of a ProjectReq: 0 when absent or null (a normal project).
+Result<int64_t> ParseRegistryId(const nlohmann::json& body) {
+  auto reg = body.find("registry_id");
+  if (reg == body.end() || reg->is_null()) return int64_t{0};
+  if (!reg->is_number_integer() || reg->get<int64_t>() < 0) {
+    return Fail(ErrorCode::kBadRequest, "registry_id must be a non-negative integer");
+  }
+  return reg->get<int64_t>();
+}
+
+// The endpoint `id` may back a proxy-cache project: it exists (NOT_FOUND "registry <id>
+// not found") and its type is one of `allowed` (BAD_REQUEST naming them).
+Status CheckProxyEndpoint(endpoints::EndpointService* service,
+                          const std::vector<std::string>& allowed, int64_t id) {
+  if (service == nullptr) {
+    return Fail(ErrorCode::kInternal, "replication endpoints are not configured");
+  }
+  auto endpoint = service->Get(id);
+  if (!endpoint) return Fail(endpoint.error());
+  if (std::find(allowed.begin(), allowed.end(), endpoint->type) == allowed.end()) {
+    return Fail(ErrorCode::kBadRequest,
+                fmt::format("unsupported registry type {} of registry {} ({}): a proxy-cache "
+                            "project needs an endpoint of type {}",
+                            endpoint->type, endpoint->name, id,
+                            allowed.empty() ? std::string("(none allowed)")
+                                            : fmt::format("{}", fmt::join(allowed, ", "))));
+  }
+  return Ok();
+}
+
 nlohmann::json MemberJson(const metadata::Member& m) {
   return {{"id", m.id},
           {"project_id", m.project_id},
@@ -126,6 +191,10 @@ Result<nlohmann::json> ApiService::ProjectJson(const metadata::Project& project,
         {"creation_time", kZeroTime},
         {"update_time", kZeroTime}}},
   };
+  if (project.registry_id > 0) {
+    j["metadata"]["proxy_speed_kb"] = std::to_string(project.proxy_speed_kb);
+    j["metadata"]["max_upstream_conn"] = std::to_string(project.max_upstream_conn);
+  }
   if (effective) {
     j["current_user_role_id"] = static_cast<int>(*effective);
     j["current_user_role_ids"] = nlohmann::json::array({static_cast<int>(*effective)});
@@ -210,11 +279,16 @@ Result<http::Response> ApiService::CreateProject(Call& call) {
   project.name = name;
   project.is_public = is_public->value_or(false);
   project.owner_id = call.identity.user_id;
-  if (auto reg = body->find("registry_id"); reg != body->end() && !reg->is_null()) {
-    if (!reg->is_number_integer() || reg->get<int64_t>() < 0) {
-      return Fail(ErrorCode::kBadRequest, "registry_id must be a non-negative integer");
+  auto registry_id = ParseRegistryId(*body);
+  if (!registry_id) return Fail(registry_id.error());
+  if (*registry_id > 0) {
+    if (!call.identity.sysadmin) {
+      return Fail(ErrorCode::kForbidden,
+                  "only system administrators can create proxy-cache projects");
     }
-    project.registry_id = reg->get<int64_t>();
+    BERTH_TRY(CheckProxyEndpoint(endpoints_.service, options_.proxy_cache_providers, *registry_id));
+    project.registry_id = *registry_id;
+    BERTH_TRY(ApplyProxyLimits(*body, project));
   }
   project.creation_time = project.update_time = NowRfc3339();
 
@@ -252,6 +326,14 @@ Result<http::Response> ApiService::UpdateProject(Call& call) {
   if (!body) return Fail(body.error());
   auto is_public = ParsePublic(*body);
   if (!is_public) return Fail(is_public.error());
+  auto registry_id = ParseRegistryId(*body);
+  if (!registry_id) return Fail(registry_id.error());
+  bool names_registry = body->contains("registry_id") && !(*body)["registry_id"].is_null();
+  if (names_registry && *registry_id != project->registry_id) {
+    return Fail(ErrorCode::kBadRequest,
+                fmt::format("the registry_id of project {} cannot be changed", project->name));
+  }
+  if (project->registry_id > 0) BERTH_TRY(ApplyProxyLimits(*body, *project));
   if (*is_public) project->is_public = **is_public;
   project->update_time = NowRfc3339();
   BERTH_TRY(projects_.Update(*project));

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "api/api_test_fixture.h"
+#include "endpoints/endpoint_service.h"
+#include "metadata/registry_store.h"
 
 namespace berth::api::test_support {
 namespace {
@@ -233,6 +235,210 @@ TEST_F(ApiServiceTest, ProjectDeletable) {
   r = Call("GET", "/projects/lib/_deletable", admin());
   EXPECT_EQ(Body(r)["deletable"], false);
   EXPECT_TRUE(Body(r).contains("message"));
+}
+
+// An adapter that answers every health check; proxy-cache project rules only look at
+// the endpoint's type.
+class HealthyAdapter : public adapters::Adapter {
+ public:
+  explicit HealthyAdapter(adapters::Endpoint e) : e_(std::move(e)) {}
+  Status HealthCheck() override { return Ok(); }
+  Result<adapters::AdapterInfo> Info() override {
+    adapters::AdapterInfo info;
+    info.type = e_.type;
+    return info;
+  }
+  remote::DistributionClient& Registry() override { std::abort(); }
+  Result<std::vector<std::string>> ListRepositories() override {
+    return std::vector<std::string>{};
+  }
+  Status PrepareForPush(const std::vector<std::string>&) override { return Ok(); }
+
+ private:
+  adapters::Endpoint e_;
+};
+
+class ProxyProjectsTest : public ApiServiceTest {
+ protected:
+  void SetUp() override {
+    ApiServiceTest::SetUp();
+    for (std::string type : {"harbor", "docker-registry"}) {
+      adapters::AdapterRegistration reg;
+      reg.info.type = type;
+      reg.factory = [](const adapters::Endpoint& e,
+                       const adapters::AdapterDeps&) -> Result<std::unique_ptr<adapters::Adapter>> {
+        return std::make_unique<HealthyAdapter>(e);
+      };
+      ASSERT_TRUE(adapters_.Register(std::move(reg)).has_value());
+    }
+    store_ = std::make_unique<metadata::RegistryStore>(*db_);
+    endpoints::SecretBox::Key key;
+    key.fill(5);
+    box_ = std::make_unique<endpoints::SecretBox>(key);
+    service_ = std::make_unique<endpoints::EndpointService>(*store_, *box_, adapters_,
+                                                            adapters::AdapterDeps{});
+    pool_ = std::make_unique<http::BlockingPool>(1);
+    ApiOptions options;
+    options.proxy_cache_providers = {"harbor", "quay"};
+    api_ = std::make_unique<ApiService>(*auth_, *projects_, *artifacts_, *users_, *content_,
+                                        options, EndpointDeps{service_.get(), pool_.get()});
+    harbor_id_ = NewEndpoint("upstream-harbor", "harbor");
+    plain_id_ = NewEndpoint("upstream-plain", "docker-registry");
+  }
+  void TearDown() override {
+    api_.reset();
+    pool_.reset();
+    ApiServiceTest::TearDown();
+  }
+
+  int64_t NewEndpoint(const std::string& name, const std::string& type) {
+    auto created = service_->Create(
+        endpoints::NewRegistry{.name = name, .type = type, .url = "https://" + name + ".test"});
+    EXPECT_TRUE(created.has_value()) << created.error().message;
+    return created ? created->id : 0;
+  }
+
+  static std::string ProxyReq(const std::string& name, int64_t registry_id,
+                              json metadata = json::object()) {
+    return json{{"project_name", name}, {"registry_id", registry_id}, {"metadata", metadata}}
+        .dump();
+  }
+  static std::string Message(const http::Response& r) {
+    return Body(r)["errors"][0]["message"].get<std::string>();
+  }
+
+  adapters::AdapterRegistry adapters_;
+  std::unique_ptr<metadata::RegistryStore> store_;
+  std::unique_ptr<endpoints::SecretBox> box_;
+  std::unique_ptr<endpoints::EndpointService> service_;
+  std::unique_ptr<http::BlockingPool> pool_;
+  int64_t harbor_id_ = 0;
+  int64_t plain_id_ = 0;
+};
+
+TEST_F(ProxyProjectsTest, CreateShowsRegistryAndLimits) {
+  auto r =
+      Call("POST", "/projects", admin(),
+           ProxyReq("cache", harbor_id_,
+                    {{"public", "true"}, {"proxy_speed_kb", "2048"}, {"max_upstream_conn", 4}}));
+  ASSERT_EQ(r.status, 201) << r.body;
+  r = Call("GET", "/projects/cache", admin());
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto p = Body(r);
+  EXPECT_EQ(p["registry_id"], harbor_id_);
+  EXPECT_EQ(p["metadata"]["public"], "true");
+  EXPECT_EQ(p["metadata"]["proxy_speed_kb"], "2048");
+  EXPECT_EQ(p["metadata"]["max_upstream_conn"], "4");
+
+  // Defaults are unlimited; a normal project shows neither key and ignores them.
+  ASSERT_EQ(Call("POST", "/projects", admin(), ProxyReq("cache2", harbor_id_)).status, 201);
+  p = Body(Call("GET", "/projects/cache2", admin()));
+  EXPECT_EQ(p["metadata"]["proxy_speed_kb"], "-1");
+  EXPECT_EQ(p["metadata"]["max_upstream_conn"], "-1");
+  r = Call("POST", "/projects", admin(),
+           json{{"project_name", "plain"}, {"metadata", {{"proxy_speed_kb", "10"}}}}.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  p = Body(Call("GET", "/projects/plain", admin()));
+  EXPECT_EQ(p["registry_id"], 0);
+  EXPECT_FALSE(p["metadata"].contains("proxy_speed_kb"));
+  ASSERT_EQ(Call("POST", "/projects", admin(), ProxyReq("zero", 0)).status, 201);
+  EXPECT_EQ(Body(Call("GET", "/projects/zero", admin()))["registry_id"], 0);
+}
+
+TEST_F(ProxyProjectsTest, CreateRules) {
+  Caller alice = MakeUser("alice");
+  struct Case {
+    std::string name;
+    Caller who;
+    std::string body;
+    int status;
+    std::string code;
+    std::vector<std::string> message_has;
+  };
+  const Case cases[] = {
+      {"non-admin",
+       alice,
+       ProxyReq("p1", harbor_id_),
+       403,
+       "FORBIDDEN",
+       {"only system administrators can create proxy-cache projects"}},
+      {"anonymous", kAnonymous, ProxyReq("p1", harbor_id_), 401, "UNAUTHORIZED", {}},
+      {"unknown endpoint", admin(), ProxyReq("p1", 9999), 404, "NOT_FOUND", {"registry 9999"}},
+      {"disallowed type",
+       admin(),
+       ProxyReq("p1", plain_id_),
+       400,
+       "BAD_REQUEST",
+       {"docker-registry", "harbor, quay"}},
+      {"negative id", admin(), ProxyReq("p1", -3), 400, "BAD_REQUEST", {"registry_id"}},
+      {"string id",
+       admin(),
+       R"({"project_name":"p1","registry_id":"1"})",
+       400,
+       "BAD_REQUEST",
+       {"registry_id"}},
+      {"speed not a number",
+       admin(),
+       ProxyReq("p1", harbor_id_, {{"proxy_speed_kb", "fast"}}),
+       400,
+       "BAD_REQUEST",
+       {"proxy_speed_kb"}},
+      {"conn out of int32",
+       admin(),
+       ProxyReq("p1", harbor_id_, {{"max_upstream_conn", 4294967296}}),
+       400,
+       "BAD_REQUEST",
+       {"max_upstream_conn"}},
+  };
+  for (const auto& c : cases) {
+    auto r = Call("POST", "/projects", c.who, c.body);
+    ASSERT_EQ(r.status, c.status) << c.name << ": " << r.body;
+    EXPECT_EQ(ErrorCodeOf(r), c.code) << c.name;
+    for (const auto& part : c.message_has) {
+      EXPECT_NE(Message(r).find(part), std::string::npos) << c.name << ": " << r.body;
+    }
+  }
+  EXPECT_EQ(Call("GET", "/projects/p1", admin()).status, 404);
+  // A non-admin still creates normal projects.
+  EXPECT_EQ(Call("POST", "/projects", alice, R"({"project_name":"mine"})").status, 201);
+}
+
+TEST_F(ProxyProjectsTest, UpdateKeepsRegistryAndChangesLimits) {
+  ASSERT_EQ(Call("POST", "/projects", admin(), ProxyReq("cache", harbor_id_)).status, 201);
+  auto r = Call("PUT", "/projects/cache", admin(), json{{"registry_id", plain_id_}}.dump());
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(Message(r).find("registry_id"), std::string::npos);
+  r = Call("PUT", "/projects/cache", admin(), json{{"registry_id", 0}}.dump());
+  EXPECT_EQ(r.status, 400) << r.body;
+  // Echoing the same id, or null, is fine.
+  r = Call("PUT", "/projects/cache", admin(),
+           json{{"registry_id", harbor_id_},
+                {"metadata", {{"proxy_speed_kb", "512"}, {"max_upstream_conn", "2"}}}}
+               .dump());
+  EXPECT_EQ(r.status, 200) << r.body;
+  r = Call("PUT", "/projects/cache", admin(), json{{"registry_id", nullptr}}.dump());
+  EXPECT_EQ(r.status, 200) << r.body;
+  auto p = Body(Call("GET", "/projects/cache", admin()));
+  EXPECT_EQ(p["registry_id"], harbor_id_);
+  EXPECT_EQ(p["metadata"]["proxy_speed_kb"], "512");
+  EXPECT_EQ(p["metadata"]["max_upstream_conn"], "2");
+  r = Call("PUT", "/projects/cache", admin(), json{{"metadata", {{"proxy_speed_kb", "x"}}}}.dump());
+  EXPECT_EQ(r.status, 400) << r.body;
+
+  // A normal project cannot become a proxy cache.
+  MakeProject(admin(), "plain", false);
+  r = Call("PUT", "/projects/plain", admin(), json{{"registry_id", harbor_id_}}.dump());
+  EXPECT_EQ(r.status, 400) << r.body;
+}
+
+TEST_F(ProxyProjectsTest, EndpointInUseCannotBeDeleted) {
+  ASSERT_EQ(Call("POST", "/projects", admin(), ProxyReq("cache", harbor_id_)).status, 201);
+  auto r = Call("DELETE", "/registries/" + std::to_string(harbor_id_), admin());
+  EXPECT_EQ(r.status, 412) << r.body;
+  EXPECT_EQ(ErrorCodeOf(r), "PRECONDITION");
+  EXPECT_NE(Message(r).find("cache"), std::string::npos) << r.body;
+  ASSERT_EQ(Call("DELETE", "/projects/cache", admin()).status, 200);
+  EXPECT_EQ(Call("DELETE", "/registries/" + std::to_string(harbor_id_), admin()).status, 200);
 }
 
 }  // namespace
