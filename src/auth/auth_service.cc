@@ -184,7 +184,15 @@ Result<ProjectFacts> AuthService::FactsFor(const Identity& who, std::string_view
 }
 
 Status AuthService::Authorize(const Identity& who, std::string_view repository, Action action) {
-  if (who.from_token) return DecideTokenAccess(who, repository, action);
+  if (who.from_token) {
+    Status granted = DecideTokenAccess(who, repository, action);
+    if (granted || action != Action::kPush) return granted;
+    // The token service never grants push into a proxy cache; say why instead of
+    // sending the client round the token dance again.
+    auto facts = FactsFor(who, ProjectOf(repository));
+    if (facts && facts->proxy_cache) return DecideAccess(who, repository, *facts, action);
+    return granted;
+  }
   auto facts = FactsFor(who, ProjectOf(repository));
   if (!facts) return Fail(facts.error());
   return DecideAccess(who, repository, *facts, action);

@@ -13,6 +13,7 @@
 #include "adapters/adapter.h"
 #include "api/api_service.h"
 #include "auth/auth_service.h"
+#include "cli/project_commands.h"
 #include "cli/registry_commands.h"
 #include "cli/replication_commands.h"
 #include "config/config.h"
@@ -29,6 +30,7 @@
 #include "metadata/sqlite_database.h"
 #include "metadata/stores.h"
 #include "metadata/timestamps.h"
+#include "proxy/proxy_cache.h"
 #include "registry/registry_service.h"
 #include "replication/replication_service.h"
 #include "storage/fs_blob_store.h"
@@ -140,7 +142,10 @@ int Serve(const ServeFlags& flags) {
   }
 
   content::ContentService content(blobs, artifacts, projects);
-  registry::RegistryService registry(auth, content, blobs, uploads, artifacts);
+  // Proxy-cache fills (upstream downloads) run on their own pool, so a slow upstream
+  // never holds the threads that answer the API.
+  http::BlockingPool proxy_pool(16);
+  registry::RegistryService registry(auth, content, blobs, uploads, artifacts, &proxy_pool);
 
   // Replication endpoints: providers, sealed secrets, the service and its health monitor.
   auto secrets = endpoints::SecretBox::OpenOrCreate(fs::path(cfg->data_dir) / "secret.key");
@@ -179,12 +184,25 @@ int Serve(const ServeFlags& flags) {
                                       .log_dir = fs::path(cfg->data_dir) / "replication" / "logs"});
   content.SetListener(&replication);
 
-  api::ApiService api(
-      auth, projects, artifacts, users, content,
-      api::ApiOptions{
-          .version = BERTH_VERSION, .registry_url = {}, .external_url = cfg->external_url},
-      api::EndpointDeps{&endpoint_service, &blocking},
-      api::ReplicationDeps{&replication, &labels, &blocking});
+  // Proxy-cache projects: manifests and blobs are filled from the project's endpoint
+  // before the registry serves them.
+  proxy::ProxyCache proxy_cache(endpoint_service,
+                                replication::LocalStores{.content = &content,
+                                                         .blobs = &blobs,
+                                                         .artifacts = &artifacts,
+                                                         .projects = &projects,
+                                                         .labels = nullptr,
+                                                         .owner_id = admin_id},
+                                proxy::ProxyOptions{});
+  registry.SetPullThrough(&proxy_cache);
+
+  api::ApiService api(auth, projects, artifacts, users, content,
+                      api::ApiOptions{.version = BERTH_VERSION,
+                                      .registry_url = {},
+                                      .external_url = cfg->external_url,
+                                      .proxy_cache_providers = cfg->proxy_cache_providers},
+                      api::EndpointDeps{&endpoint_service, &blocking},
+                      api::ReplicationDeps{&replication, &labels, &blocking});
 
   http::Server server(http::ServerOptions{cfg->host(), cfg->port(), cfg->threads});
   server.Mount("/v2/", [&](http::Request& r) { return registry.Handle(r); });
@@ -225,6 +243,7 @@ int Serve(const ServeFlags& flags) {
     server.Stop();
   });
   server.Run();
+  registry.SetPullThrough(nullptr);
   replication.Shutdown();
   content.SetListener(nullptr);
   health.Stop();
@@ -259,9 +278,11 @@ int main(int argc, char** argv) {
   });
   auto run_registry = berth::cli::AddRegistryCommands(app);
   auto run_replication = berth::cli::AddReplicationCommands(app);
+  auto run_project = berth::cli::AddProjectCommands(app);
   CLI11_PARSE(app, argc, argv);
   if (serve->parsed()) return berth::Serve(flags);
   if (int code = run_registry(); code >= 0) return code;
   if (int code = run_replication(); code >= 0) return code;
+  if (int code = run_project(); code >= 0) return code;
   return 0;
 }

@@ -61,8 +61,9 @@ Task<Result<std::string>> ReadAll(BodyReader& body, size_t limit, Error too_larg
 }
 
 Response ErrorResponse(const Error& error) {
-  // A 5xx never carries its internal message to the client; the caller logs it.
-  const bool internal = error.http_status() >= 500;
+  // A 5xx never carries its internal message to the client (the caller logs it), except
+  // kUnavailable, whose message says which remote failed and how, for the user.
+  const bool internal = error.http_status() >= 500 && error.code != ErrorCode::kUnavailable;
   nlohmann::json entry = {
       {"code", error.wire()},
       {"message", internal ? std::string(Describe(error.code).message) : error.message}};
