@@ -20,9 +20,9 @@ struct Label {
   int64_t id = 0;
   std::string name;
   std::string description;
-  std::string color;         // "#RRGGBB" or ""
-  std::string scope = "g";   // g | p
-  int64_t project_id = 0;    // for scope p
+  std::string color;        // "#RRGGBB" or ""
+  std::string scope = "g";  // g | p
+  int64_t project_id = 0;   // for scope p
   std::string creation_time;
   std::string update_time;
 };

@@ -38,10 +38,10 @@ struct ReplicationExecution {
   std::string status = "InProgress";
   std::string status_text;
   std::string trigger = "manual";  // manual | scheduled | event_based
-  std::string event;  // event_based: the JSON of the artifact event; else ""
-  bool planned = false;         // every task has been created
-  bool stop_requested = false;  // PUT .../executions/{id} was called
-  int64_t bytes = 0;            // blob bytes sent so far (sum over tasks, on refresh)
+  std::string event;               // event_based: the JSON of the artifact event; else ""
+  bool planned = false;            // every task has been created
+  bool stop_requested = false;     // PUT .../executions/{id} was called
+  int64_t bytes = 0;               // blob bytes sent so far (sum over tasks, on refresh)
   std::string start_time;
   std::string end_time;  // "" while running
   // Task counters, filled by Get/List (GROUP BY status).

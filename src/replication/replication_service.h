@@ -51,18 +51,18 @@
 #include "endpoints/endpoint_service.h"
 #include "metadata/records.h"
 #include "metadata/replication_store.h"
-#include "replication/transfer/local_end.h"
 #include "replication/model/policy.h"
+#include "replication/transfer/local_end.h"
 
 namespace berth::replication {
 
 struct ReplicationOptions {
-  int workers = 4;                  // tasks running at once, process-wide
-  int host_connections = 8;         // concurrent blob streams per destination host
-  int execution_retention = 50;     // finished executions kept per policy
-  std::filesystem::path log_dir;    // task logs; created when missing
-  int64_t chunk_size = 10 << 20;    // copy_by_chunk chunk size
-  int retries = 5;                  // per blob / manifest step
+  int workers = 4;                // tasks running at once, process-wide
+  int host_connections = 8;       // concurrent blob streams per destination host
+  int execution_retention = 50;   // finished executions kept per policy
+  std::filesystem::path log_dir;  // task logs; created when missing
+  int64_t chunk_size = 10 << 20;  // copy_by_chunk chunk size
+  int retries = 5;                // per blob / manifest step
   std::chrono::milliseconds backoff{1000};
   adapters::AdapterDeps adapter_deps;  // network options for remote ends
   // The scheduler's clock (UTC wall time); empty = std::chrono::system_clock::now. Tests

@@ -27,10 +27,10 @@ class CronSchedule {
   std::bitset<60> seconds_;
   std::bitset<60> minutes_;
   std::bitset<24> hours_;
-  std::bitset<32> days_;    // 1..31
-  std::bitset<13> months_;  // 1..12
-  std::bitset<7> weekdays_; // 0 = Sunday
-  bool days_star_ = false;  // day-of-month was * or ?
+  std::bitset<32> days_;     // 1..31
+  std::bitset<13> months_;   // 1..12
+  std::bitset<7> weekdays_;  // 0 = Sunday
+  bool days_star_ = false;   // day-of-month was * or ?
   bool weekdays_star_ = false;
 };
 

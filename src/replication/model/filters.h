@@ -16,8 +16,8 @@
 #include <string_view>
 #include <vector>
 
-#include "replication/model/policy.h"
 #include "replication/model/artifact.h"
+#include "replication/model/policy.h"
 
 namespace berth::replication {
 
