@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "cli/http_client.h"
+#include "cli/output.h"
 
 namespace berth::cli {
 namespace {
@@ -31,11 +32,6 @@ struct Flags {
   std::optional<int64_t> max_upstream_conn;
 };
 
-std::string Cell(const json& j, const char* key) {
-  if (!j.contains(key) || j[key].is_null()) return "";
-  return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
-}
-
 std::string QueryEscape(std::string_view text) {
   std::string out;
   for (unsigned char c : text) {
@@ -53,35 +49,7 @@ bool AllDigits(std::string_view text) {
                                       [](unsigned char c) { return std::isdigit(c) != 0; });
 }
 
-void PrintTable(const std::vector<std::string>& header,
-                const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width(header.size());
-  for (size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size() && i < width.size(); ++i) {
-      width[i] = std::max(width[i], row[i].size());
-    }
-  }
-  auto line = [&](const std::vector<std::string>& cells) {
-    std::string out;
-    for (size_t i = 0; i < cells.size(); ++i) {
-      out += cells[i];
-      if (i + 1 < cells.size()) out += std::string(width[i] - cells[i].size() + 2, ' ');
-    }
-    std::cout << out << "\n";
-  };
-  line(header);
-  for (const auto& row : rows) line(row);
-}
-
-void Prepare(Flags& f) {
-  if (f.server.username.empty()) {
-    if (const char* u = std::getenv("BERTH_USERNAME")) f.server.username = u;
-  }
-  if (f.server.password.empty()) {
-    if (const char* p = std::getenv("BERTH_PASSWORD")) f.server.password = p;
-  }
-}
+void Prepare(Flags& f) { CredentialsFromEnvironment(f.server); }
 
 // Runs one API call; prints the server's error and sets the exit code on failure.
 std::optional<ApiResponse> Send(const Flags& f, std::string_view method, std::string_view path,
@@ -220,12 +188,7 @@ int Delete(const Flags& f) {
   return 0;
 }
 
-void AddServerFlags(CLI::App* cmd, Flags& f) {
-  cmd->add_option("--url", f.server.url, "Berth base URL")->capture_default_str();
-  cmd->add_option("--username,-u", f.server.username, "user (or BERTH_USERNAME)");
-  cmd->add_option("--password,-p", f.server.password, "password (or BERTH_PASSWORD)");
-  cmd->add_flag("--json", f.json_output, "print the server's JSON");
-}
+void AddServerFlags(CLI::App* cmd, Flags& f) { cli::AddServerFlags(cmd, f.server, f.json_output); }
 
 }  // namespace
 

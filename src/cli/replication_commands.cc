@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "cli/http_client.h"
+#include "cli/output.h"
 #include "cli/progress.h"
 
 namespace berth::cli {
@@ -54,32 +55,6 @@ struct Flags {
   std::optional<int64_t> speed;
   Switch override_tags, deletion, enabled, copy_by_chunk, single_active;
 };
-
-std::string Cell(const json& j, const char* key) {
-  if (!j.is_object() || !j.contains(key) || j[key].is_null()) return "";
-  return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
-}
-
-void PrintTable(const std::vector<std::string>& header,
-                const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width(header.size());
-  for (size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size() && i < width.size(); ++i) {
-      width[i] = std::max(width[i], row[i].size());
-    }
-  }
-  auto line = [&](const std::vector<std::string>& cells) {
-    std::string out;
-    for (size_t i = 0; i < cells.size(); ++i) {
-      out += cells[i];
-      if (i + 1 < cells.size()) out += std::string(width[i] - cells[i].size() + 2, ' ');
-    }
-    std::cout << out << "\n";
-  };
-  line(header);
-  for (const auto& row : rows) line(row);
-}
 
 void PrintJson(const std::string& body) {
   auto j = json::parse(body, nullptr, false);
@@ -581,12 +556,7 @@ int Logs(const Flags& f) {
   return result;
 }
 
-void AddServerFlags(CLI::App* cmd, Flags& f) {
-  cmd->add_option("--url", f.server.url, "Berth base URL")->capture_default_str();
-  cmd->add_option("--username,-u", f.server.username, "user (or BERTH_USERNAME)");
-  cmd->add_option("--password,-p", f.server.password, "password (or BERTH_PASSWORD)");
-  cmd->add_flag("--json", f.json_output, "print the server's JSON");
-}
+void AddServerFlags(CLI::App* cmd, Flags& f) { cli::AddServerFlags(cmd, f.server, f.json_output); }
 
 void AddPolicyFlags(CLI::App* cmd, Flags& f) {
   cmd->add_option("--file,-f", f.file, "a ReplicationPolicy JSON document; flags override it");
@@ -702,12 +672,7 @@ std::function<int()> AddReplicationCommands(CLI::App& app) {
     for (const auto& [cmd, run_command] : commands) {
       if (cmd->parsed()) {
         Flags& fl = *flags;
-        if (fl.server.username.empty()) {
-          if (const char* u = std::getenv("BERTH_USERNAME")) fl.server.username = u;
-        }
-        if (fl.server.password.empty()) {
-          if (const char* p = std::getenv("BERTH_PASSWORD")) fl.server.password = p;
-        }
+        CredentialsFromEnvironment(fl.server);
         return run_command(fl);
       }
     }
