@@ -6,28 +6,11 @@
 #include <thread>
 
 #include "common/names.h"
+#include "remote/url.h"
 #include "replication/transfer/remote_end.h"
 
 namespace berth::proxy {
 namespace {
-
-// "host:port" of an endpoint URL (the default port by scheme when none is given).
-std::string HostKey(std::string_view url) {
-  std::string_view rest = url;
-  bool https = true;
-  if (auto sep = rest.find("://"); sep != std::string_view::npos) {
-    https = rest.substr(0, sep) == "https";
-    rest.remove_prefix(sep + 3);
-  }
-  rest = rest.substr(0, rest.find('/'));
-  size_t bracket = rest.rfind(']');
-  size_t colon = rest.rfind(':');
-  bool has_port =
-      colon != std::string_view::npos && (bracket == std::string_view::npos || colon > bracket);
-  std::string key(rest);
-  if (!has_port) key += https ? ":443" : ":80";
-  return key;
-}
 
 bool Retryable(const Error& error) {
   return error.code == ErrorCode::kUnavailable || error.code == ErrorCode::kTooManyRequests;
@@ -107,8 +90,9 @@ Result<ProxyCache::Upstream> ProxyCache::Connect(const metadata::Project& projec
   if (!cached.end || cached.update_time != view->update_time) {
     auto adapter = endpoints_.Connect(project.registry_id);
     if (!adapter) return Unreachable(up.name, adapter.error().message);
-    cached.end = replication::MakeRemoteEnd(
-        std::move(*adapter), fmt::format("{} {}", view->type, view->url), HostKey(view->url));
+    cached.end =
+        replication::MakeRemoteEnd(std::move(*adapter), fmt::format("{} {}", view->type, view->url),
+                                   remote::HostPort(view->url));
     if (options_.decorate) cached.end = options_.decorate(std::move(cached.end));
     cached.update_time = view->update_time;
   }

@@ -135,6 +135,13 @@ TEST(TokenCacheTest, ExpiryAndEviction) {
   EXPECT_EQ(ScopeKey({"x", "y"}), "x y");
 }
 
+TEST(UrlTest, HostPortAlwaysNamesThePort) {
+  EXPECT_EQ(HostPort("https://registry.example.com/v2"), "registry.example.com:443");
+  EXPECT_EQ(HostPort("http://127.0.0.1"), "127.0.0.1:80");
+  EXPECT_EQ(HostPort("http://127.0.0.1:5001/prefix"), "127.0.0.1:5001");
+  EXPECT_EQ(HostPort("https://[::1]:8443"), "[::1]:8443");
+}
+
 TEST(UrlTest, ResolveAndOrigins) {
   struct Case {
     std::string base, reference, want;

@@ -147,4 +147,10 @@ std::string QueryParam(std::string_view query, std::string_view name) {
   return {};
 }
 
+std::string HostPort(std::string_view url) {
+  Url parsed;
+  if (!ParseUrl(url, parsed)) return std::string(url);
+  return parsed.host + ":" + std::to_string(parsed.port);
+}
+
 }  // namespace berth::remote

@@ -25,6 +25,11 @@ struct Url {
 // Parses an absolute http(s) URL; false when it is not one. User info is dropped.
 bool ParseUrl(std::string_view text, Url& out);
 
+// "host:port" of an absolute URL, the port always given (the scheme's default when the
+// URL has none): the key for per-host connection limits. `url` itself when it does not
+// parse.
+std::string HostPort(std::string_view url);
+
 // Resolves `reference` (absolute, scheme-relative "//host/...", absolute path "/...",
 // or relative path) against `base`. Returns `reference` unchanged if `base` is invalid.
 std::string ResolveUrl(std::string_view base, std::string_view reference);

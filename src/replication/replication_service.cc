@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "metadata/timestamps.h"
+#include "remote/url.h"
 #include "replication/model/policy_json.h"
 #include "replication/service_internal.h"
 #include "replication/transfer/remote_end.h"
@@ -26,25 +27,6 @@ std::unexpected<Error> PolicyNotFound(int64_t id) {
 
 std::unexpected<Error> ExecutionNotFound(int64_t id) {
   return Fail(ErrorCode::kNotFound, fmt::format("execution {} not found", id));
-}
-
-// "host:port" of a normalised URL (scheme://host[:port][/path]); the scheme's port when
-// none is given.
-std::string HostKey(std::string_view url) {
-  std::string_view rest = url;
-  bool https = true;
-  if (auto sep = rest.find("://"); sep != std::string_view::npos) {
-    https = rest.substr(0, sep) == "https";
-    rest.remove_prefix(sep + 3);
-  }
-  rest = rest.substr(0, rest.find('/'));
-  size_t bracket = rest.rfind(']');
-  size_t colon = rest.rfind(':');
-  bool has_port =
-      colon != std::string_view::npos && (bracket == std::string_view::npos || colon > bracket);
-  std::string key(rest);
-  if (!has_port) key += https ? ":443" : ":80";
-  return key;
 }
 
 metadata::PolicyRecord ToRecord(const Policy& p) {
@@ -144,7 +126,7 @@ Result<std::unique_ptr<RegistryEnd>> ReplicationService::Impl::MakeEnd(int64_t r
   auto adapter = endpoints.Connect(registry_id);
   if (!adapter) return Fail(adapter.error());
   return MakeRemoteEnd(std::move(*adapter), fmt::format("{} {}", view->type, view->url),
-                       HostKey(view->url));
+                       remote::HostPort(view->url));
 }
 
 Result<int64_t> ReplicationService::Impl::BeginExecution(int64_t policy_id,
