@@ -29,6 +29,7 @@ test: unit e2e
 bench: build
 	/usr/bin/python3 bench/run.py
 	/usr/bin/python3 bench/replication.py
+	/usr/bin/python3 bench/proxy_cache.py --berth $(BUILD_DIR)/berth
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -1,0 +1,499 @@
+#!/usr/bin/python3
+"""Proxy-cache benchmark: the CNCF registry (docker-registry 2.8) in pull-through mode
+against a Berth proxy-cache project, side by side in one run, in front of the same
+upstream CNCF registry, pulled with skopeo.
+
+The upstream holds two images (layers are random bytes in gzip streams of stored blocks,
+so nothing compresses and no client recompresses):
+  multi  10 layers of mixed sizes, 48 MiB down to 256 KiB (≈ 147 MiB)
+  big    one layer of --big-mib MiB (1024; 256 with --quick)
+
+In front of it:
+  cncf   `docker-registry` with `proxy: {remoteurl: <upstream>}`, pulled anonymously as
+         `<proxy>/<repo>` (it proxies one upstream and keeps names as they are);
+  berth  a proxy-cache project on a `docker-registry` endpoint for the upstream (Berth
+         runs with BERTH_PROXY_CACHE_PROVIDERS extended by it), pulled as
+         `<proxy>/<project>/<repo>` by the admin user.
+
+Per run, both proxies start with fresh data directories; then, per image and side, a cold
+pull (empty cache) and a warm pull (the same image again), each a separate
+`skopeo copy docker://... dir:...` whose wall time is measured and whose manifest is
+checked against the upstream's. The order of the sides alternates between runs. Figures
+are medians over --runs; the ratio is cncf/berth (higher: Berth faster). A direct pull
+from the upstream is reported as the floor. Peak RSS (VmHWM) is the largest any proxy
+instance of that side reached.
+
+Concurrency check: a fresh image (multi's shape, new bytes) is pulled by --concurrency
+(20) skopeo processes at once through a fresh instance of each proxy, each behind its own
+counting HTTP forwarder in front of the upstream. Upstream blob GETs are counted per
+digest. Berth must fetch every blob exactly once: otherwise the script exits with 1 (as
+it does when a pull fails or gives the wrong manifest). The CNCF counts are for
+comparison only.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.client
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT / "tests" / "e2e"))
+from harness import servers  # noqa: E402
+from harness.faultproxy import Fault, FaultProxy  # noqa: E402
+
+MIB = 1 << 20
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
+OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
+MULTI_LAYERS = [48 * MIB, 32 * MIB, 24 * MIB, 16 * MIB, 12 * MIB, 8 * MIB, 4 * MIB,
+                2 * MIB, 1 * MIB, 256 * 1024]
+PROVIDERS = "harbor,docker-hub,aws-ecr,azure-acr,google-gcr,quay,docker-registry"
+SIDES = ("cncf", "berth")
+
+
+def log(msg: str) -> None:
+    print(f"# {msg}", file=sys.stderr, flush=True)
+
+
+# ---- the servers -------------------------------------------------------------------------
+
+class CncfProxy(servers.CncfRegistry):
+    """The CNCF registry as a pull-through cache of one upstream."""
+
+    def __init__(self, data_dir: Path, remote_url: str):
+        self.remote_url = remote_url
+        super().__init__(data_dir)
+
+    def _write_config(self) -> None:
+        super()._write_config()
+        with open(self.config_path, "a") as f:
+            f.write(f"proxy:\n  remoteurl: {self.remote_url}\n")
+
+
+class ProxyBerth(servers.Berth):
+    """Berth that accepts `docker-registry` endpoints behind proxy-cache projects."""
+
+    def env(self) -> dict[str, str]:
+        env = super().env()
+        env["BERTH_PROXY_CACHE_PROVIDERS"] = PROVIDERS
+        return env
+
+
+def berth_proxy_project(berth: servers.Berth, upstream_url: str, name: str) -> None:
+    """Registers the upstream as an endpoint and creates proxy-cache project `name`."""
+    import requests
+    api = berth.url + "/api/v2.0"
+    r = requests.post(api + "/registries", auth=berth.admin, timeout=30,
+                      json={"name": f"up-{name}", "type": "docker-registry",
+                            "url": upstream_url, "insecure": True})
+    if r.status_code != 201:
+        raise RuntimeError(f"endpoint registration answered {r.status_code}: {r.text}")
+    eid = int(r.headers["Location"].rsplit("/", 1)[1])
+    r = requests.post(api + "/projects", auth=berth.admin, timeout=30,
+                      json={"project_name": name, "registry_id": eid,
+                            "metadata": {"public": "false"}})
+    if r.status_code != 201:
+        raise RuntimeError(f"proxy-cache project creation answered {r.status_code}: {r.text}")
+
+
+class Proxies:
+    """One instance of each proxy, fresh data directories, both in front of `upstream`
+    (a URL: the registry itself or a counting forwarder)."""
+
+    PROJECT = "cache"
+
+    def __init__(self, work: Path, tag: str, upstream: str | dict[str, str]):
+        ups = upstream if isinstance(upstream, dict) else {s: upstream for s in SIDES}
+        self.cncf = CncfProxy(work / f"cncf-proxy-{tag}", ups["cncf"]).start()
+        try:
+            self.berth = ProxyBerth(work / f"berth-{tag}").start()
+            berth_proxy_project(self.berth, ups["berth"], self.PROJECT)
+        except BaseException:
+            self.cncf.stop()
+            if getattr(self, "berth", None) is not None:
+                self.berth.stop()
+            raise
+
+    def server(self, side: str) -> servers.Server:
+        return self.cncf if side == "cncf" else self.berth
+
+    def ref(self, side: str, repo: str, tag: str) -> str:
+        if side == "cncf":
+            return f"docker://{self.cncf.host}/{repo}:{tag}"
+        return f"docker://{self.berth.host}/{self.PROJECT}/{repo}:{tag}"
+
+    def creds(self, side: str) -> tuple[str, str] | None:
+        return self.berth.admin if side == "berth" else None
+
+    def peak_rss_mib(self) -> dict[str, float]:
+        return {s: (self.server(s).peak_rss_kib() or 0) / 1024 for s in SIDES}
+
+    def stop(self) -> None:
+        for s in (self.cncf, self.berth):
+            s.stop()
+            if s in servers.STARTED:
+                servers.STARTED.remove(s)
+
+
+# ---- the upstream's images ---------------------------------------------------------------
+
+class Pusher:
+    """Pushes generated images to the upstream over one keep-alive connection."""
+
+    def __init__(self, server: servers.Server):
+        self.c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
+
+    def req(self, method, path, body=None, headers=None, chunked=False):
+        h = dict(headers or {})
+        if body is None:
+            h["Content-Length"] = "0"
+        elif not chunked:
+            h["Content-Length"] = str(len(body))
+        self.c.request(method, path, body=body, headers=h, encode_chunked=chunked)
+        r = self.c.getresponse()
+        return r.status, r.headers, r.read()
+
+    @staticmethod
+    def _with_query(location: str, extra: str = "") -> str:
+        loc = urllib.parse.urlsplit(location)
+        q = "&".join(x for x in (loc.query, extra) if x)
+        return loc.path + ("?" + q if q else "")
+
+    def put_blob(self, repo: str, data: bytes) -> str:
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        status, headers, body = self.req("POST", f"/v2/{repo}/blobs/uploads/")
+        assert status == 202, (status, body[:200])
+        status, _, body = self.req(
+            "PUT", self._with_query(headers["Location"],
+                                    "digest=" + urllib.parse.quote(digest)),
+            data, {"Content-Type": "application/octet-stream"})
+        assert status == 201, (status, body[:200])
+        return digest
+
+    def layer(self, repo: str, size: int) -> tuple[dict, str]:
+        """A layer of `size` random bytes in a gzip stream of stored blocks, streamed with
+        one chunked PATCH. Returns (descriptor, diff_id)."""
+        status, headers, body = self.req("POST", f"/v2/{repo}/blobs/uploads/")
+        assert status == 202, (status, body[:200])
+        packed, raw = hashlib.sha256(), hashlib.sha256()
+        sent = [0]
+
+        def chunks():
+            z = zlib.compressobj(0, zlib.DEFLATED, 31)
+            for off in range(0, size, MIB):
+                block = os.urandom(min(MIB, size - off))
+                raw.update(block)
+                for out in (z.compress(block),) + ((z.flush(),) if off + MIB >= size else ()):
+                    packed.update(out)
+                    sent[0] += len(out)
+                    yield out
+
+        status, headers, body = self.req("PATCH", self._with_query(headers["Location"]),
+                                         chunks(),
+                                         {"Content-Type": "application/octet-stream"},
+                                         chunked=True)
+        assert status == 202, (status, body[:200])
+        digest = "sha256:" + packed.hexdigest()
+        status, _, body = self.req(
+            "PUT", self._with_query(headers["Location"],
+                                    "digest=" + urllib.parse.quote(digest)))
+        assert status == 201, (status, body[:200])
+        return ({"mediaType": OCI_LAYER, "digest": digest, "size": sent[0]},
+                "sha256:" + raw.hexdigest())
+
+    def image(self, repo: str, tag: str, layer_sizes: list[int]) -> "Image":
+        made = [self.layer(repo, size) for size in layer_sizes]
+        config = json.dumps({
+            "architecture": "amd64", "os": "linux", "created": "2026-01-01T00:00:00Z",
+            "rootfs": {"type": "layers", "diff_ids": [diff_id for _, diff_id in made]},
+            "config": {"Labels": {"bench": f"{repo}:{tag}"}}}).encode()
+        cdigest = self.put_blob(repo, config)
+        cdesc = {"mediaType": OCI_CONFIG, "digest": cdigest, "size": len(config)}
+        manifest = json.dumps({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+                               "config": cdesc, "layers": [d for d, _ in made]}).encode()
+        status, _, body = self.req("PUT", f"/v2/{repo}/manifests/{tag}", manifest,
+                                   {"Content-Type": OCI_MANIFEST})
+        assert status == 201, (status, body[:200])
+        return Image(repo, tag, manifest, [cdesc] + [d for d, _ in made])
+
+
+class Image:
+    def __init__(self, repo: str, tag: str, manifest: bytes, blobs: list[dict]):
+        self.repo, self.tag, self.manifest, self.blobs = repo, tag, manifest, blobs
+
+    @property
+    def bytes(self) -> int:
+        return sum(b["size"] for b in self.blobs)
+
+    def describe(self) -> str:
+        layers = len(self.blobs) - 1
+        return f"{layers} layer{'s' if layers > 1 else ''}, {self.bytes / MIB:.0f} MiB"
+
+
+# ---- pulling ------------------------------------------------------------------------------
+
+def skopeo_cmd(ref: str, dest: Path, creds: tuple[str, str] | None) -> list[str]:
+    cmd = ["skopeo", "--insecure-policy", "copy", "--src-tls-verify=false"]
+    if creds:
+        cmd.append(f"--src-creds={creds[0]}:{creds[1]}")
+    return cmd + [ref, f"dir:{dest}"]
+
+
+def check_pulled(dest: Path, image: Image, what: str) -> None:
+    got = (dest / "manifest.json").read_bytes()
+    if got != image.manifest:
+        raise RuntimeError(f"{what}: the pulled manifest differs from the upstream's")
+
+
+def pull(ref: str, creds, image: Image, work: Path, what: str) -> float:
+    dest = Path(tempfile.mkdtemp(prefix="pull-", dir=work))
+    try:
+        t = time.perf_counter()
+        p = subprocess.run(skopeo_cmd(ref, dest, creds), capture_output=True, text=True)
+        dt = time.perf_counter() - t
+        if p.returncode != 0:
+            raise RuntimeError(f"{what}: skopeo failed ({p.returncode}):\n{p.stderr[-2000:]}")
+        check_pulled(dest, image, what)
+        return dt
+    finally:
+        shutil.rmtree(dest, ignore_errors=True)
+
+
+def concurrent_pulls(ref: str, creds, image: Image, n: int, work: Path,
+                     what: str) -> tuple[float, list[str]]:
+    """`n` skopeo pulls started together; returns (wall seconds, failures)."""
+    dests = [Path(tempfile.mkdtemp(prefix="cpull-", dir=work)) for _ in range(n)]
+    failures = []
+    try:
+        t = time.perf_counter()
+        procs = [subprocess.Popen(skopeo_cmd(ref, d, creds), stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True) for d in dests]
+        errs = [p.communicate()[1] for p in procs]
+        dt = time.perf_counter() - t
+        for i, (p, err, d) in enumerate(zip(procs, errs, dests)):
+            if p.returncode != 0:
+                failures.append(f"{what} #{i}: skopeo failed ({p.returncode}): "
+                                f"{err.strip()[-500:]}")
+                continue
+            try:
+                check_pulled(d, image, f"{what} #{i}")
+            except (RuntimeError, OSError) as e:
+                failures.append(str(e))
+        return dt, failures
+    finally:
+        for d in dests:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+class CountingForwarder:
+    """An HTTP forwarder in front of the upstream that records every blob GET."""
+
+    BLOB_GET = re.compile(r"^GET /v2/.+/blobs/(sha256:[0-9a-f]{64})")
+
+    def __init__(self, upstream: servers.Server):
+        self.proxy = FaultProxy("127.0.0.1", upstream.port).start()
+        # A zero-second stall fires on (and so logs) every blob GET without changing it.
+        self.proxy.add(Fault.stall(0, method="GET", path=r"/blobs/sha256:"))
+
+    @property
+    def url(self) -> str:
+        return self.proxy.url
+
+    def blob_gets(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        with self.proxy.lock:
+            entries = list(self.proxy.log)
+        for entry in entries:
+            m = self.BLOB_GET.match(entry)
+            if m:
+                counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+        return counts
+
+    def stop(self) -> None:
+        self.proxy.stop()
+
+
+# ---- main ---------------------------------------------------------------------------------
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--berth", default=str(REPO_ROOT / "build" / "berth"),
+                    help="the berth binary (default: build/berth)")
+    ap.add_argument("--runs", type=int, default=3, help="cold+warm rounds (median; 3)")
+    ap.add_argument("--images", default="multi,big", help="comma list of: multi, big")
+    ap.add_argument("--big-mib", type=int, default=1024, help="size of big's one layer")
+    ap.add_argument("--quick", action="store_true", help="big's layer is 256 MiB")
+    ap.add_argument("--concurrency", type=int, default=20,
+                    help="skopeo pulls at once in the concurrency check (0: skip it)")
+    ap.add_argument("--no-direct", action="store_true",
+                    help="skip the direct pulls from the upstream")
+    ap.add_argument("--workdir", help="where data goes (default: a temp dir, removed)")
+    ap.add_argument("--json", help="also write the results as JSON to this file")
+    args = ap.parse_args()
+    if args.quick:
+        args.big_mib = 256
+    binary = Path(args.berth).resolve()
+    if not (binary.is_file() and os.access(binary, os.X_OK)):
+        raise SystemExit(f"no berth binary at {binary}: build it or pass --berth")
+    os.environ["BERTH_BIN"] = str(binary)  # servers.Berth takes its binary from here
+    chosen = [x for x in args.images.split(",") if x]
+
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="berth-proxy-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    res: dict = {"images": {}, "times": {}, "direct": {}, "peak RSS MiB": {},
+                 "concurrency": None, "berth": str(binary)}
+    failed: list[str] = []
+    upstream = None
+    try:
+        upstream = servers.CncfRegistry(work / "upstream").start()
+        pusher = Pusher(upstream)
+        images: dict[str, Image] = {}
+        shapes = {"multi": MULTI_LAYERS, "big": [args.big_mib * MIB]}
+        for name in chosen:
+            log(f"pushing {name} to the upstream")
+            images[name] = pusher.image(f"bench/{name}", "v1", shapes[name])
+            res["images"][name] = {"describe": images[name].describe(),
+                                   "bytes": images[name].bytes}
+        times = {(name, side, kind): [] for name in chosen for side in SIDES
+                 for kind in ("cold", "warm")}
+        rss = {s: 0.0 for s in SIDES}
+
+        for run in range(args.runs):
+            order = SIDES if run % 2 == 0 else SIDES[::-1]
+            if not args.no_direct:
+                for name, image in images.items():
+                    dt = pull(f"docker://{upstream.host}/{image.repo}:{image.tag}", None,
+                              image, work, f"direct {name}")
+                    res["direct"].setdefault(name, []).append(dt)
+            proxies = Proxies(work, f"run{run}", upstream.url)
+            try:
+                for name, image in images.items():
+                    for side in order:
+                        ref = proxies.ref(side, image.repo, image.tag)
+                        for kind in ("cold", "warm"):
+                            dt = pull(ref, proxies.creds(side), image, work,
+                                      f"run {run + 1} {side} {name} {kind}")
+                            times[(name, side, kind)].append(dt)
+                            log(f"run {run + 1}/{args.runs} {name:<5} {side:<5} {kind}: "
+                                f"{dt:.2f}s")
+                for s, v in proxies.peak_rss_mib().items():
+                    rss[s] = max(rss[s], v)
+            except RuntimeError as e:
+                raise RuntimeError(f"{e}\n--- cncf proxy log:\n{proxies.cncf.log_tail(15)}"
+                                   f"\n--- berth log:\n{proxies.berth.log_tail(15)}") from None
+            finally:
+                proxies.stop()
+        res["times"] = {f"{n} {s} {k}": v for (n, s, k), v in times.items()}
+        res["peak RSS MiB"] = rss
+
+        if args.concurrency > 0:
+            log(f"concurrency: pushing a fresh image, then {args.concurrency} pulls at once")
+            image = pusher.image("bench/concurrent", "v1", MULTI_LAYERS)
+            counters = {s: CountingForwarder(upstream) for s in SIDES}
+            try:
+                proxies = Proxies(work, "concurrent", {s: c.url for s, c in counters.items()})
+                try:
+                    conc: dict = {"image": image.describe(), "n": args.concurrency,
+                                  "blobs": [b["digest"] for b in image.blobs],
+                                  "sizes": [b["size"] for b in image.blobs]}
+                    for side in SIDES:
+                        dt, errs = concurrent_pulls(
+                            proxies.ref(side, image.repo, image.tag), proxies.creds(side),
+                            image, args.concurrency, work, f"concurrent {side}")
+                        log(f"concurrency {side}: {dt:.2f}s, {len(errs)} failed pulls")
+                        conc[side] = {"s": dt, "failures": errs,
+                                      "gets": counters[side].blob_gets(),
+                                      "peak RSS MiB": proxies.peak_rss_mib()[side]}
+                    res["concurrency"] = conc
+                finally:
+                    proxies.stop()
+            finally:
+                for c in counters.values():
+                    c.stop()
+    except RuntimeError as e:
+        print(f"FAILED: {e}", file=sys.stderr)
+        return 1
+    finally:
+        if upstream is not None:
+            upstream.stop()
+        if not args.workdir:
+            shutil.rmtree(work, ignore_errors=True)
+
+    failed += report(res, args.runs)
+    if args.json:
+        Path(args.json).write_text(json.dumps(res, indent=2))
+    if failed:
+        print("\nFAILED: " + "; ".join(failed))
+        return 1
+    return 0
+
+
+def report(res: dict, runs: int) -> list[str]:
+    """Prints the tables; returns what failed."""
+    med = {k: statistics.median(v) for k, v in res["times"].items()}
+    print(f"proxy-cache pulls with skopeo (copy docker:// → dir:), median of {runs} "
+          f"run{'s' if runs > 1 else ''}; cncf/berth > 1: Berth faster")
+    header = (f"{'image':<7}{'pull':<6}{'cncf s':>9}{'berth s':>9}{'cncf/berth':>12}"
+              f"{'cncf MB/s':>11}{'berth MB/s':>12}")
+    print(header)
+    print("-" * len(header))
+    for name, img in res["images"].items():
+        size = img["bytes"]
+        for kind in ("cold", "warm"):
+            c, b = med[f"{name} cncf {kind}"], med[f"{name} berth {kind}"]
+            print(f"{name:<7}{kind:<6}{c:>9.2f}{b:>9.2f}{c / b:>12.2f}"
+                  f"{size / c / 1e6:>11.0f}{size / b / 1e6:>12.0f}")
+    for name, img in res["images"].items():
+        extra = ""
+        if name in res["direct"]:
+            extra = f"; direct from the upstream {statistics.median(res['direct'][name]):.2f}s"
+        print(f"  {name}: {img['describe']}{extra}")
+    rss = res["peak RSS MiB"]
+    print(f"peak RSS (VmHWM, largest instance): cncf {rss['cncf']:.0f} MiB, "
+          f"berth {rss['berth']:.0f} MiB")
+
+    failed = []
+    conc = res["concurrency"]
+    if conc:
+        n = conc["n"]
+        print(f"\n{n} concurrent cold pulls of a fresh image ({conc['image']}), upstream "
+              f"behind a counting forwarder")
+        for side in SIDES:
+            c = conc[side]
+            print(f"  {side:<5} {c['s']:7.2f}s  failed pulls {len(c['failures'])}  "
+                  f"peak RSS {c['peak RSS MiB']:.0f} MiB")
+        print(f"  upstream blob GETs per digest:\n  {'digest':<21}{'size':>10}"
+              f"{'cncf':>7}{'berth':>7}")
+        for digest, size in zip(conc["blobs"], conc["sizes"]):
+            print(f"  {digest[:19] + '…':<21}{size:>10}{conc['cncf']['gets'].get(digest, 0):>7}"
+                  f"{conc['berth']['gets'].get(digest, 0):>7}")
+        berth = conc["berth"]
+        wrong = {d: berth["gets"].get(d, 0) for d in conc["blobs"]
+                 if berth["gets"].get(d, 0) != 1}
+        if berth["failures"]:
+            failed.append(f"{len(berth['failures'])} concurrent Berth pulls failed "
+                          f"(first: {berth['failures'][0]})")
+        if wrong:
+            failed.append("Berth fetched blobs from the upstream other than once: "
+                          + ", ".join(f"{d[:19]}… ×{k}" for d, k in wrong.items()))
+        else:
+            print(f"  berth fetched each of the {len(conc['blobs'])} blobs exactly once")
+    return failed
+
+
+if __name__ == "__main__":
+    sys.exit(main())
