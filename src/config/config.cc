@@ -85,6 +85,8 @@ Status ApplyYamlFile(const std::string& path, Config& config) {
         config.data_dir = value.as<std::string>();
       } else if (key == "external_url") {
         config.external_url = value.as<std::string>();
+      } else if (key == "web_dir") {
+        config.web_dir = value.as<std::string>();
       } else if (key == "threads") {
         config.threads = value.as<int>();
       } else if (key == "log_level") {
@@ -127,6 +129,7 @@ Status ApplyEnvironment(const std::map<std::string, std::string>& env, Config& c
   if (auto v = get("BERTH_DATA")) config.data_dir = *v;
   if (auto v = get("BERTH_EXTERNAL_URL")) config.external_url = *v;
   if (auto v = get("BERTH_LOG_LEVEL")) config.log_level = *v;
+  if (auto v = get("BERTH_WEB_DIR")) config.web_dir = *v;
   if (auto v = get("BERTH_ADMIN_PASSWORD")) config.admin_password = *v;
   if (auto v = get("BERTH_DATABASE_DRIVER")) config.database_driver = *v;
   if (auto v = get("BERTH_STORAGE_DRIVER")) config.storage_driver = *v;

@@ -82,6 +82,21 @@ TEST(Config, ProxyCacheProviders) {
   std::remove(path.c_str());
 }
 
+TEST(Config, WebDir) {
+  Config c;
+  EXPECT_TRUE(c.web_dir.empty());
+  ASSERT_TRUE(ApplyEnvironment({{"BERTH_WEB_DIR", "/srv/berth-web"}}, c));
+  EXPECT_EQ(c.web_dir, "/srv/berth-web");
+  std::string path = ::testing::TempDir() + "/berth-web-config.yml";
+  {
+    std::ofstream f(path);
+    f << "web_dir: ui\n";
+  }
+  ASSERT_TRUE(ApplyYamlFile(path, c));
+  EXPECT_EQ(c.web_dir, "ui");
+  std::remove(path.c_str());
+}
+
 TEST(Config, YamlFile) {
   std::string path = ::testing::TempDir() + "/berth-config.yml";
   {
