@@ -34,6 +34,7 @@
 #include "registry/registry_service.h"
 #include "replication/replication_service.h"
 #include "storage/fs_blob_store.h"
+#include "webui/static_files.h"
 
 #ifndef BERTH_VERSION
 #define BERTH_VERSION "0.1.0"
@@ -208,6 +209,8 @@ int Serve(const ServeFlags& flags) {
   server.Mount("/v2/", [&](http::Request& r) { return registry.Handle(r); });
   server.Mount("/service/token", [&](http::Request& r) { return auth.HandleToken(r); });
   server.Mount("/api/v2.0/", [&](http::Request& r) { return api.Handle(r); });
+  webui::StaticFiles web_ui(webui::StaticFilesOptions{.root = webui::FindWebRoot(cfg->web_dir)});
+  server.Mount("/", [&](http::Request& r) { return web_ui.Handle(r); });
   if (auto ok = server.Start(); !ok) {
     std::cerr << "berth: " << ok.error().message << "\n";
     return 1;
