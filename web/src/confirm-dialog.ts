@@ -1,0 +1,88 @@
+// A modal yes/no question. `ask()` resolves true when the user confirms.
+import { LitElement, css, html } from 'lit';
+
+import { shared } from './styles';
+
+export class ConfirmDialog extends LitElement {
+  static override properties = {
+    heading: { state: true },
+    message: { state: true },
+    confirmLabel: { state: true },
+  };
+
+  declare heading: string;
+  declare message: string;
+  declare confirmLabel: string;
+  private resolve: ((ok: boolean) => void) | null = null;
+
+  constructor() {
+    super();
+    this.heading = '';
+    this.message = '';
+    this.confirmLabel = 'Delete';
+  }
+
+  async ask(heading: string, message: string, confirmLabel = 'Delete'): Promise<boolean> {
+    this.heading = heading;
+    this.message = message;
+    this.confirmLabel = confirmLabel;
+    await this.updateComplete;
+    const dialog = this.renderRoot.querySelector('dialog') as HTMLDialogElement;
+    dialog.returnValue = '';
+    dialog.showModal();
+    (this.renderRoot.querySelector('button.cancel') as HTMLButtonElement).focus();
+    return new Promise((resolve) => (this.resolve = resolve));
+  }
+
+  private finish(ok: boolean): void {
+    (this.renderRoot.querySelector('dialog') as HTMLDialogElement).close(ok ? 'ok' : '');
+  }
+
+  private closed(e: Event): void {
+    const ok = (e.target as HTMLDialogElement).returnValue === 'ok';
+    this.resolve?.(ok);
+    this.resolve = null;
+  }
+
+  override render() {
+    return html`<dialog aria-labelledby="confirm-title" aria-describedby="confirm-message" @close=${this.closed}>
+      <h2 id="confirm-title">${this.heading}</h2>
+      <p id="confirm-message">${this.message}</p>
+      <div class="buttons">
+        <button class="cancel" @click=${() => this.finish(false)}>Cancel</button>
+        <button class="danger primary" @click=${() => this.finish(true)}>${this.confirmLabel}</button>
+      </div>
+    </dialog>`;
+  }
+
+  static override styles = [
+    shared,
+    css`
+      dialog {
+        border: none;
+        border-radius: 4px;
+        padding: 1.25rem 1.5rem;
+        width: min(30rem, calc(100vw - 1.5rem));
+        box-shadow: 0 10px 40px rgba(0, 0, 0, 0.35);
+      }
+      dialog::backdrop {
+        background: rgba(0, 0, 0, 0.45);
+      }
+      h2 {
+        font-size: 1.2rem;
+        font-weight: 400;
+        margin: 0 0 0.75rem;
+      }
+      p {
+        overflow-wrap: anywhere;
+      }
+      .buttons {
+        display: flex;
+        justify-content: flex-end;
+        gap: 0.5rem;
+      }
+    `,
+  ];
+}
+
+customElements.define('berth-confirm-dialog', ConfirmDialog);

@@ -1,0 +1,501 @@
+// The "New Registry Endpoint" / "Edit Endpoint" dialog, in Harbor's order: Provider,
+// Name, Description, Endpoint URL, Access ID, Access Secret, Verify Remote Cert, then
+// Test Connection, Cancel and OK. Its shape follows /replication/adapterinfos.
+import { LitElement, css, html, nothing } from 'lit';
+
+import { ApiError, call, type AdapterInfos, type Registry } from './api';
+import { credentialHints, formShape, providerName, type FormShape } from './providers';
+import { shared } from './styles';
+
+const kMaxNameLength = 255;
+
+// An absolute http(s) URL with a host, or a bare host[:port] (the server adds https://).
+export function validEndpointUrl(text: string): boolean {
+  const value = text.trim();
+  if (!value || /\s/.test(value)) return false;
+  try {
+    const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+interface TestResult {
+  ok: boolean;
+  message: string;
+}
+
+export class EndpointDialog extends LitElement {
+  static override properties = {
+    adapters: { attribute: false },
+    infos: { attribute: false },
+    editing: { state: true },
+    type: { state: true },
+    name: { state: true },
+    description: { state: true },
+    url: { state: true },
+    accessId: { state: true },
+    accessSecret: { state: true },
+    verifyCert: { state: true },
+    touched: { state: true },
+    testing: { state: true },
+    testResult: { state: true },
+    saving: { state: true },
+    error: { state: true },
+  };
+
+  declare adapters: string[];
+  declare infos: AdapterInfos;
+  declare editing: Registry | null;
+  declare type: string;
+  declare name: string;
+  declare description: string;
+  declare url: string;
+  declare accessId: string;
+  declare accessSecret: string;
+  declare verifyCert: boolean;
+  declare touched: Set<string>;
+  declare testing: boolean;
+  declare testResult: TestResult | null;
+  declare saving: boolean;
+  declare error: string;
+
+  constructor() {
+    super();
+    this.adapters = [];
+    this.infos = {};
+    this.reset(null);
+  }
+
+  private reset(editing: Registry | null): void {
+    this.editing = editing;
+    this.type = editing?.type ?? '';
+    this.name = editing?.name ?? '';
+    this.description = editing?.description ?? '';
+    this.url = editing?.url ?? '';
+    this.accessId = editing?.credential?.access_key ?? '';
+    this.accessSecret = '';
+    this.verifyCert = !(editing?.insecure ?? false);
+    this.touched = new Set();
+    this.testing = false;
+    this.testResult = null;
+    this.saving = false;
+    this.error = '';
+  }
+
+  private get dialog(): HTMLDialogElement {
+    return this.renderRoot.querySelector('dialog') as HTMLDialogElement;
+  }
+
+  // Opens the dialog empty (new endpoint) or filled from `registry` (edit).
+  async open(registry: Registry | null = null): Promise<void> {
+    this.reset(registry);
+    await this.updateComplete;
+    this.dialog.showModal();
+    const first = this.renderRoot.querySelector<HTMLElement>(registry ? '#name' : '#provider');
+    first?.focus();
+  }
+
+  close(): void {
+    this.dialog?.close();
+  }
+
+  private get shape(): FormShape {
+    return formShape(this.type ? this.infos[this.type] : undefined);
+  }
+
+  private selectProvider(type: string): void {
+    const before = this.shape;
+    this.type = type;
+    const shape = this.shape;
+    if (shape.urlMode === 'fixed' || shape.urlMode === 'list') {
+      this.url = shape.urls[0].value;
+    } else if (before.urlMode !== 'free') {
+      this.url = '';
+    }
+    if (shape.fixedAccessId !== undefined) {
+      this.accessId = shape.fixedAccessId;
+    } else if (before.fixedAccessId !== undefined) {
+      this.accessId = '';
+    }
+    this.testResult = null;
+  }
+
+  private get problems(): Record<string, string> {
+    const problems: Record<string, string> = {};
+    if (!this.type) problems.provider = 'Choose a provider.';
+    const name = this.name.trim();
+    if (!name) problems.name = 'Name is required.';
+    else if (name.length > kMaxNameLength) problems.name = `Name is longer than ${kMaxNameLength} characters.`;
+    if (!this.url.trim()) problems.url = 'Endpoint URL is required.';
+    else if (!validEndpointUrl(this.url)) problems.url = 'Enter a URL such as https://registry.example.com.';
+    return problems;
+  }
+
+  private touch(field: string): void {
+    if (!this.touched.has(field)) this.touched = new Set([...this.touched, field]);
+  }
+
+  private async testConnection(): Promise<void> {
+    this.testing = true;
+    this.testResult = null;
+    const e = this.editing;
+    const body: Record<string, unknown> = {
+      type: this.type,
+      url: this.url.trim(),
+      insecure: !this.verifyCert,
+    };
+    if (this.accessId) {
+      body.access_key = this.accessId;
+      body.credential_type = e?.credential?.type ?? 'basic';
+    }
+    if (this.accessSecret) body.access_secret = this.accessSecret;
+    // Editing with the stored URL: test with the stored secret unless a new one is typed.
+    if (e && e.url === this.url.trim() && (e.insecure ?? false) === !this.verifyCert) body.id = e.id;
+    try {
+      await call('POST', '/registries/ping', body);
+      this.testResult = { ok: true, message: 'Connection tested successfully.' };
+    } catch (err) {
+      this.testResult = { ok: false, message: `Failed to ping endpoint: ${(err as Error).message}` };
+    } finally {
+      this.testing = false;
+    }
+  }
+
+  private async save(e: Event): Promise<void> {
+    e.preventDefault();
+    if (Object.keys(this.problems).length > 0 || this.saving) return;
+    this.saving = true;
+    this.error = '';
+    try {
+      if (this.editing) {
+        const update: Record<string, unknown> = {
+          name: this.name.trim(),
+          description: this.description,
+          url: this.url.trim(),
+          access_key: this.accessId,
+          insecure: !this.verifyCert,
+        };
+        if (this.accessSecret) update.access_secret = this.accessSecret;
+        await call('PUT', `/registries/${this.editing.id}`, update);
+      } else {
+        const registry: Record<string, unknown> = {
+          name: this.name.trim(),
+          type: this.type,
+          url: this.url.trim(),
+          description: this.description,
+          insecure: !this.verifyCert,
+        };
+        if (this.accessId || this.accessSecret) {
+          registry.credential = {
+            type: 'basic',
+            access_key: this.accessId,
+            access_secret: this.accessSecret,
+          };
+        }
+        await call('POST', '/registries', registry);
+      }
+      const name = this.name.trim();
+      this.close();
+      this.dispatchEvent(new CustomEvent('saved', { detail: { name }, bubbles: true, composed: true }));
+    } catch (err) {
+      this.error = err instanceof ApiError ? err.message : String(err);
+    } finally {
+      this.saving = false;
+    }
+  }
+
+  private async readSecretFile(e: Event): Promise<void> {
+    const input = e.target as HTMLInputElement;
+    const file = input.files?.[0];
+    if (!file) return;
+    this.accessSecret = await file.text();
+    input.value = '';
+  }
+
+  private fieldError(field: string) {
+    const message = this.problems[field];
+    return message && this.touched.has(field)
+      ? html`<div class="field-error" id="${field}-error" role="alert">${message}</div>`
+      : nothing;
+  }
+
+  private urlField(shape: FormShape) {
+    const invalid = this.touched.has('url') && this.problems.url !== undefined;
+    if (shape.urlMode === 'list') {
+      return html`<select
+        id="url"
+        .value=${this.url}
+        @change=${(e: Event) => ((this.url = (e.target as HTMLSelectElement).value), (this.testResult = null))}
+      >
+        ${shape.urls.map(
+          (u) => html`<option value=${u.value} ?selected=${u.value === this.url}>${u.key} (${u.value})</option>`,
+        )}
+      </select>`;
+    }
+    return html`<input
+      id="url"
+      type="text"
+      inputmode="url"
+      placeholder="https://registry.example.com"
+      ?readonly=${shape.urlMode === 'fixed'}
+      aria-invalid=${invalid ? 'true' : 'false'}
+      aria-describedby=${invalid ? 'url-error' : nothing}
+      .value=${this.url}
+      @input=${(e: InputEvent) => ((this.url = (e.target as HTMLInputElement).value), (this.testResult = null))}
+      @blur=${() => this.touch('url')}
+    />`;
+  }
+
+  private secretField(shape: FormShape) {
+    const placeholder = this.editing?.credential?.access_secret ? 'Unchanged if left empty' : '';
+    if (shape.fileSecret) {
+      return html`<div class="stack">
+        <textarea
+          id="secret"
+          spellcheck="false"
+          placeholder=${placeholder || 'Paste the key here, or upload a file'}
+          aria-describedby="secret-hint"
+          .value=${this.accessSecret}
+          @input=${(e: InputEvent) => (this.accessSecret = (e.target as HTMLTextAreaElement).value)}
+        ></textarea>
+        <label class="file">
+          <span>Upload a file…</span>
+          <input type="file" accept=".json,application/json,text/plain" @change=${this.readSecretFile} />
+        </label>
+      </div>`;
+    }
+    return html`<input
+      id="secret"
+      type="password"
+      autocomplete="new-password"
+      placeholder=${placeholder}
+      aria-describedby="secret-hint"
+      .value=${this.accessSecret}
+      @input=${(e: InputEvent) => (this.accessSecret = (e.target as HTMLInputElement).value)}
+    />`;
+  }
+
+  override render() {
+    const shape = this.shape;
+    const hints = credentialHints(this.type);
+    const problems = this.problems;
+    const valid = Object.keys(problems).length === 0;
+    const canTest = this.type !== '' && problems.url === undefined && !this.testing;
+    const title = this.editing ? 'Edit Endpoint' : 'New Registry Endpoint';
+    return html`
+      <dialog aria-labelledby="dialog-title" @close=${() => (this.testing = false)}>
+        <form @submit=${this.save} novalidate>
+          <h2 id="dialog-title">${title}</h2>
+          ${this.error ? html`<div class="alert error" role="alert">${this.error}</div>` : nothing}
+          <div class="grid">
+            <label for="provider">Provider <span class="req" aria-hidden="true">*</span></label>
+            <div>
+              <select
+                id="provider"
+                required
+                ?disabled=${this.editing !== null}
+                @change=${(e: Event) => this.selectProvider((e.target as HTMLSelectElement).value)}
+              >
+                <option value="" ?selected=${this.type === ''} disabled>Select a provider</option>
+                ${[...this.adapters]
+                  .sort((a, b) => providerName(a).localeCompare(providerName(b)))
+                  .map((t) => html`<option value=${t} ?selected=${t === this.type}>${providerName(t)}</option>`)}
+              </select>
+            </div>
+
+            <label for="name">Name <span class="req" aria-hidden="true">*</span></label>
+            <div>
+              <input
+                id="name"
+                type="text"
+                required
+                maxlength=${kMaxNameLength}
+                aria-invalid=${this.touched.has('name') && problems.name ? 'true' : 'false'}
+                aria-describedby=${this.touched.has('name') && problems.name ? 'name-error' : nothing}
+                .value=${this.name}
+                @input=${(e: InputEvent) => (this.name = (e.target as HTMLInputElement).value)}
+                @blur=${() => this.touch('name')}
+              />
+              ${this.fieldError('name')}
+            </div>
+
+            <label for="description">Description</label>
+            <div>
+              <textarea
+                id="description"
+                class="plain"
+                rows="2"
+                .value=${this.description}
+                @input=${(e: InputEvent) => (this.description = (e.target as HTMLTextAreaElement).value)}
+              ></textarea>
+            </div>
+
+            <label for="url">Endpoint URL <span class="req" aria-hidden="true">*</span></label>
+            <div>${this.urlField(shape)} ${this.fieldError('url')}</div>
+
+            <label for="access-id">Access ID</label>
+            <div>
+              <input
+                id="access-id"
+                type="text"
+                autocomplete="off"
+                ?readonly=${shape.fixedAccessId !== undefined}
+                aria-describedby=${hints.accessId ? 'access-id-hint' : nothing}
+                .value=${this.accessId}
+                @input=${(e: InputEvent) => (this.accessId = (e.target as HTMLInputElement).value)}
+              />
+              ${hints.accessId ? html`<div class="hint" id="access-id-hint">${hints.accessId}</div>` : nothing}
+            </div>
+
+            <label for="secret">Access Secret</label>
+            <div>
+              ${this.secretField(shape)}
+              <div class="hint" id="secret-hint">
+                ${hints.accessSecret ?? ''}
+                ${this.editing?.credential?.access_secret ? ' The stored secret is not shown; leave it empty to keep it.' : ''}
+              </div>
+            </div>
+
+            <label for="verify">Verify Remote Cert</label>
+            <div class="check">
+              <input
+                id="verify"
+                type="checkbox"
+                .checked=${this.verifyCert}
+                @change=${(e: Event) => ((this.verifyCert = (e.target as HTMLInputElement).checked), (this.testResult = null))}
+              />
+              <span class="hint">Uncheck to accept a self-signed or otherwise untrusted certificate.</span>
+            </div>
+          </div>
+
+          <div class="test-result" aria-live="polite">
+            ${this.testing ? html`<div class="alert info">Testing the connection…</div>` : nothing}
+            ${this.testResult
+              ? html`<div class="alert ${this.testResult.ok ? 'success' : 'error'}" data-testid="test-result">
+                  ${this.testResult.message}
+                </div>`
+              : nothing}
+          </div>
+
+          <div class="buttons">
+            <button type="button" ?disabled=${!canTest} @click=${this.testConnection}>Test Connection</button>
+            <span class="spacer"></span>
+            <button type="button" @click=${() => this.close()}>Cancel</button>
+            <button type="submit" class="primary" ?disabled=${!valid || this.saving}>OK</button>
+          </div>
+        </form>
+      </dialog>
+    `;
+  }
+
+  static override styles = [
+    shared,
+    css`
+      dialog {
+        border: none;
+        border-radius: 4px;
+        padding: 0;
+        width: min(44rem, calc(100vw - 1.5rem));
+        max-height: calc(100vh - 2rem);
+        box-shadow: 0 10px 40px rgba(0, 0, 0, 0.35);
+      }
+      dialog::backdrop {
+        background: rgba(0, 0, 0, 0.45);
+      }
+      form {
+        padding: 1.25rem 1.5rem;
+      }
+      h2 {
+        font-size: 1.3rem;
+        font-weight: 400;
+        margin: 0 0 1rem;
+      }
+      .grid {
+        display: grid;
+        grid-template-columns: 10rem 1fr;
+        gap: 0.75rem 1rem;
+        align-items: start;
+      }
+      .grid > label {
+        font-size: 0.85rem;
+        font-weight: 600;
+        padding-top: 0.4rem;
+      }
+      .req {
+        color: var(--berth-danger);
+      }
+      textarea.plain {
+        font-family: inherit;
+        font-size: 0.9rem;
+        min-height: 2.5rem;
+      }
+      .hint {
+        font-size: 0.75rem;
+        color: var(--berth-muted);
+        margin-top: 0.25rem;
+        overflow-wrap: anywhere;
+      }
+      .field-error {
+        font-size: 0.75rem;
+        color: var(--berth-danger);
+        margin-top: 0.25rem;
+      }
+      input[aria-invalid='true'] {
+        border-color: var(--berth-danger);
+      }
+      .check {
+        display: flex;
+        align-items: center;
+        gap: 0.5rem;
+        padding-top: 0.4rem;
+      }
+      .check .hint {
+        margin: 0;
+      }
+      .stack {
+        display: flex;
+        flex-direction: column;
+        gap: 0.4rem;
+      }
+      .file {
+        font-size: 0.8rem;
+        color: var(--berth-blue);
+        cursor: pointer;
+        display: inline-flex;
+        gap: 0.5rem;
+        align-items: center;
+      }
+      .file input {
+        font-size: 0.75rem;
+      }
+      .test-result {
+        margin-top: 1rem;
+      }
+      .test-result .alert {
+        margin: 0;
+      }
+      .buttons {
+        display: flex;
+        gap: 0.5rem;
+        margin-top: 1.25rem;
+        flex-wrap: wrap;
+      }
+      .spacer {
+        flex: 1;
+      }
+      @media (max-width: 560px) {
+        .grid {
+          grid-template-columns: 1fr;
+          gap: 0.25rem;
+        }
+        .grid > label {
+          padding-top: 0.6rem;
+        }
+      }
+    `,
+  ];
+}
+
+customElements.define('berth-endpoint-dialog', EndpointDialog);
