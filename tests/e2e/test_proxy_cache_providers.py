@@ -10,9 +10,10 @@ create a proxy-cache project on it, seed an image straight into the emulator's b
 registry, pull it through Berth (cold) and compare manifest bytes and digest with the
 upstream, then stop the emulator and pull again (warm, from the cache).
 
-Also: a provider outside `proxy_cache_providers` is refused with the allowed list, and
-the same provider is accepted (and pulled through) once BERTH_PROXY_CACHE_PROVIDERS
-names it.
+The `harbor` provider runs the same cold and warm pulls against real software: a second
+Berth as the upstream. Also: a provider outside `proxy_cache_providers` is refused with
+the allowed list, and the same provider is accepted (and pulled through) once
+BERTH_PROXY_CACHE_PROVIDERS names it.
 """
 from __future__ import annotations
 
@@ -305,3 +306,43 @@ def test_provider_outside_the_allowed_set(cberth, connect_proxy, tmp_path):
             servers.STARTED.remove(extended)
         emulator.stop()
         servers.STARTED.remove(emulator)
+
+
+def test_pull_through_harbor_second_berth(cberth, tmp_path):
+    """The `harbor` provider against real software: a second Berth as the upstream."""
+    upstream = servers.Berth(tmp_path / "upstream-berth", admin_password="Upstream-Berth-9")
+    upstream.start()
+    try:
+        layout = oci.Layout(tmp_path / "seed")
+        layout.add(oci.image([96 << 10, 24 << 10]), "v1")
+        ok(skopeo_copy(f"oci:{layout.path}:v1", f"docker://{upstream.host}/library/app:v1",
+                       dst_auth=upstream.admin))
+        p = skopeo_inspect_raw(f"docker://{upstream.host}/library/app:v1", upstream.admin)
+        assert p.returncode == 0, p.stderr
+        raw = p.stdout
+        digest = "sha256:" + hashlib.sha256(raw).hexdigest()
+
+        api = Api(cberth)
+        r = api.call("POST", "/registries", json={
+            "name": unique("harbor"), "type": "harbor", "url": upstream.url,
+            "credential": {"type": "basic", "access_key": "admin",
+                           "access_secret": upstream.admin_password}})
+        assert r.status_code == 201, r.text
+        eid = int(r.headers["Location"].rsplit("/", 1)[1])
+        project = unique("cache")
+        r = api.proxy_project(project, eid)
+        assert r.status_code == 201, r.text
+        name = f"{project}/library/app"
+
+        r = berth_manifest(cberth, name, "v1")
+        assert r.status_code == 200, r.text
+        assert r.content == raw and r.headers["Docker-Content-Digest"] == digest
+        cold = pull(cberth, name, "v1", tmp_path / "cold")
+        assert cold.manifest_for("v1") == raw
+
+        upstream.stop()
+        warm = pull(cberth, name, "v1", tmp_path / "warm")
+        assert warm.manifest_for("v1") == raw
+    finally:
+        upstream.stop()
+        servers.STARTED.remove(upstream)
