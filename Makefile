@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 LISTEN ?= 127.0.0.1:5000
 DATA ?= ./data
 
-.PHONY: deps configure build run test unit e2e bench clean
+.PHONY: deps configure web build run test unit e2e ui bench clean
 
 deps:
 	@scripts/install-deps
@@ -12,7 +12,11 @@ deps:
 configure: deps
 	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 
-build: configure
+# The web UI (web/ → web/dist), served by berth serve at /.
+web: deps
+	@scripts/build-web
+
+build: configure web
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
 run: build
@@ -24,7 +28,11 @@ unit: build
 e2e: build
 	BERTH_BIN=$(CURDIR)/$(BUILD_DIR)/berth tests/e2e/run.sh -q
 
-test: unit e2e
+# Browser tests: Chromium driven by Playwright against a real berth and docker-registry.
+ui: build
+	BERTH_BIN=$(CURDIR)/$(BUILD_DIR)/berth tests/ui/run.sh
+
+test: unit e2e ui
 
 bench: build
 	/usr/bin/python3 bench/run.py
@@ -32,4 +40,4 @@ bench: build
 	/usr/bin/python3 bench/proxy_cache.py --berth $(BUILD_DIR)/berth
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) web/dist
