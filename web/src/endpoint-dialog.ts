@@ -214,6 +214,12 @@ export class EndpointDialog extends LitElement {
     input.value = '';
   }
 
+  private storedSecretNote(): string {
+    return this.editing && this.url.trim() !== this.editing.url
+      ? ' Changing the URL drops the stored secret: enter it again.'
+      : ' The stored secret is not shown; leave it empty to keep it.';
+  }
+
   private fieldError(field: string) {
     const message = this.problems[field];
     return message && this.touched.has(field)
@@ -354,7 +360,7 @@ export class EndpointDialog extends LitElement {
               ${this.secretField(shape)}
               <div class="hint" id="secret-hint">
                 ${hints.accessSecret ?? ''}
-                ${this.editing?.credential?.access_secret ? ' The stored secret is not shown; leave it empty to keep it.' : ''}
+                ${this.editing?.credential?.access_secret ? this.storedSecretNote() : ''}
               </div>
             </div>
 

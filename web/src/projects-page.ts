@@ -49,6 +49,7 @@ export class ProjectsPage extends LitElement {
     return html`
       <h1>Projects</h1>
       ${this.error ? html`<div class="alert error" role="alert">${this.error}</div>` : nothing}
+      <div class="table-wrap">
       <table aria-busy=${this.loading ? 'true' : 'false'}>
         <thead>
           <tr>
@@ -71,6 +72,7 @@ export class ProjectsPage extends LitElement {
           )}
         </tbody>
       </table>
+      </div>
       <p class="count">${this.total} items</p>
     `;
   }
@@ -80,6 +82,9 @@ export class ProjectsPage extends LitElement {
     css`
       :host {
         display: block;
+      }
+      .table-wrap {
+        overflow-x: auto;
       }
       .count {
         text-align: right;

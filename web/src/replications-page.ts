@@ -48,6 +48,7 @@ export class ReplicationsPage extends LitElement {
     return html`
       <h1>Replications</h1>
       ${this.error ? html`<div class="alert error" role="alert">${this.error}</div>` : nothing}
+      <div class="table-wrap">
       <table>
         <thead>
           <tr>
@@ -72,6 +73,7 @@ export class ReplicationsPage extends LitElement {
           )}
         </tbody>
       </table>
+      </div>
     `;
   }
 
@@ -80,6 +82,9 @@ export class ReplicationsPage extends LitElement {
     css`
       :host {
         display: block;
+      }
+      .table-wrap {
+        overflow-x: auto;
       }
     `,
   ];
