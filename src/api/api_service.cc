@@ -37,6 +37,21 @@ bool HeaderIsTrue(const http::Request& request, std::string_view name) {
   return value && value->size() == 4 && strncasecmp(value->data(), "true", 4) == 0;
 }
 
+// A script in a browser page (the web UI) marks its calls with X-Requested-With and
+// handles a 401 itself; the Basic challenge would make the browser ask for a password.
+void DropChallengeForScripts(const http::Request& request, http::Response& response) {
+  auto marker = request.headers.Get("X-Requested-With");
+  if (response.status != 401 || !marker ||
+      strcasecmp(std::string(*marker).c_str(), "XMLHttpRequest") != 0) {
+    return;
+  }
+  http::Headers kept;
+  for (const auto& [name, value] : response.headers.all()) {
+    if (strcasecmp(name.c_str(), "WWW-Authenticate") != 0) kept.Add(name, value);
+  }
+  response.headers = std::move(kept);
+}
+
 }  // namespace
 
 ApiService::ApiService(auth::AuthService& auth, metadata::ProjectStore& projects,
@@ -163,6 +178,7 @@ http::Task<http::Response> ApiService::Handle(http::Request& request) {
     response.head_length = response.body.size();
     response.body.clear();
   }
+  DropChallengeForScripts(request, response);
   if (!request.request_id.empty()) response.headers.Set("X-Request-Id", request.request_id);
   co_return response;
 }

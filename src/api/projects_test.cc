@@ -27,6 +27,9 @@ TEST_F(ApiServiceTest, PingSystemInfoHealth) {
   EXPECT_EQ(info["self_registration"], false);
   EXPECT_EQ(info["has_ca_root"], false);
   EXPECT_EQ(info["read_only"], false);
+  EXPECT_EQ(info["proxy_cache_providers"],
+            json(std::vector<std::string>{"harbor", "docker-hub", "aws-ecr", "azure-acr",
+                                          "google-gcr", "quay"}));
 
   r = Call("GET", "/health", kAnonymous);
   ASSERT_EQ(r.status, 200);

@@ -37,6 +37,8 @@ Result<http::Response> ApiService::SystemInfo(Call& call) {
       {"notification_enable", false},
       {"oidc_provider_name", ""},
       {"banner_message", ""},
+      // Berth: the endpoint types a proxy-cache project may use, for the UI's picker.
+      {"proxy_cache_providers", options_.proxy_cache_providers},
   };
   return ToJsonResponse(200, info);
 }

@@ -19,6 +19,18 @@ TEST_F(ApiServiceTest, WrongCredentialsAre401WithChallenge) {
   EXPECT_EQ(r.headers.Get("WWW-Authenticate"), "Basic realm=\"harbor\"");
 }
 
+TEST_F(ApiServiceTest, ScriptCallsGet401WithoutChallenge) {
+  // The web UI marks its calls so that a wrong password never opens the browser's own
+  // password prompt.
+  auto r = Call("GET", "/users/current", Caller{"admin", "wrong"}, {},
+                {{"X-Requested-With", "XMLHttpRequest"}});
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(ErrorCodeOf(r), "UNAUTHORIZED");
+  EXPECT_FALSE(r.headers.Get("WWW-Authenticate").has_value());
+  r = Call("GET", "/users/current", admin(), {}, {{"X-Requested-With", "XMLHttpRequest"}});
+  EXPECT_EQ(r.status, 200);
+}
+
 TEST_F(ApiServiceTest, Users) {
   auto r = Call("GET", "/users/current", admin());
   ASSERT_EQ(r.status, 200) << r.body;
