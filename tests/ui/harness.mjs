@@ -1,7 +1,7 @@
 // Starts the servers and the browser the UI tests need, as plain child processes on
 // loopback, the same way as the e2e suite: each server gets a free port, its own data
 // directory under a temporary directory and a log file; stop() ends it with SIGTERM.
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -161,22 +161,15 @@ export async function newPage(browser, viewport = { width: 1280, height: 800 }) 
   return page;
 }
 
-let shotCount = 0;
-// Saves a full-page screenshot under the artifacts directory.
-export async function screenshot(page, name) {
-  mkdirSync(artifactsDir, { recursive: true });
-  shotCount += 1;
-  const file = join(artifactsDir, `${String(shotCount).padStart(2, '0')}-${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  return file;
-}
-
-// Whether a command is on PATH (for a clear skip message).
-export function haveCommand(name) {
-  try {
-    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
+// A function that saves numbered full-page screenshots under artifacts/<suite>/.
+export function screenshots(suite) {
+  let count = 0;
+  return async (page, name) => {
+    const dir = join(artifactsDir, suite);
+    mkdirSync(dir, { recursive: true });
+    count += 1;
+    const file = join(dir, `${String(count).padStart(2, '0')}-${name}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    return file;
+  };
 }

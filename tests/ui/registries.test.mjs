@@ -12,7 +12,7 @@ import {
   launchBrowser,
   newPage,
   scratch,
-  screenshot,
+  screenshots,
   startBerth,
   startCncfRegistry,
 } from './harness.mjs';
@@ -20,6 +20,8 @@ import {
 // Chromium reports every non-2xx fetch on the console; these are the refusals the tests
 // provoke on purpose (wrong password, failed ping, refused delete).
 const kExpectedFailures = /Failed to load resource: the server responded with a status of (400|401|412)/;
+
+const screenshot = screenshots('registries');
 
 describe('registries', () => {
   let tmp;

@@ -8,10 +8,9 @@ import './confirm-dialog';
 import type { EndpointDialog } from './endpoint-dialog';
 import './endpoint-dialog';
 import { formatTime } from './format';
+import { kPageSizes, pager } from './pager';
 import { providerName } from './providers';
 import { shared } from './styles';
-
-const kPageSizes = [15, 25, 50, 100];
 
 interface Notice {
   kind: 'success' | 'error';
@@ -160,37 +159,6 @@ export class RegistriesPage extends LitElement {
     </span>`;
   }
 
-  private pager() {
-    const pages = Math.max(1, Math.ceil(this.total / this.pageSize));
-    const first = this.total === 0 ? 0 : (this.page - 1) * this.pageSize + 1;
-    const last = Math.min(this.total, this.page * this.pageSize);
-    const go = (page: number) => {
-      this.page = page;
-      void this.load();
-    };
-    return html`<div class="pager">
-      <label>
-        Page size
-        <select
-          @change=${(e: Event) => {
-            this.pageSize = Number((e.target as HTMLSelectElement).value);
-            go(1);
-          }}
-        >
-          ${kPageSizes.map((n) => html`<option value=${n} ?selected=${n === this.pageSize}>${n}</option>`)}
-        </select>
-      </label>
-      <span class="count" data-testid="item-count">${first} - ${last} of ${this.total} items</span>
-      <button class="link" aria-label="Previous page" ?disabled=${this.page <= 1} @click=${() => go(this.page - 1)}>
-        ‹
-      </button>
-      <span>${this.page} / ${pages}</span>
-      <button class="link" aria-label="Next page" ?disabled=${this.page >= pages} @click=${() => go(this.page + 1)}>
-        ›
-      </button>
-    </div>`;
-  }
-
   override render() {
     const selected = this.selected;
     return html`
@@ -237,7 +205,7 @@ export class RegistriesPage extends LitElement {
                 </tr>`
               : this.items.map(
                   (r) => html`<tr
-                    class=${r.id === this.selectedId ? 'selected' : ''}
+                    class="selectable ${r.id === this.selectedId ? 'selected' : ''}"
                     data-name=${r.name}
                     @click=${() => (this.selectedId = r.id)}
                   >
@@ -262,7 +230,11 @@ export class RegistriesPage extends LitElement {
           </tbody>
         </table>
       </div>
-      ${this.pager()}
+      ${pager(this, (page, pageSize) => {
+        this.page = page;
+        this.pageSize = pageSize;
+        void this.load();
+      })}
       <berth-endpoint-dialog .adapters=${this.adapters} .infos=${this.infos} @saved=${this.saved}></berth-endpoint-dialog>
       <berth-confirm-dialog></berth-confirm-dialog>
     `;
@@ -274,25 +246,6 @@ export class RegistriesPage extends LitElement {
       :host {
         display: block;
       }
-      .toolbar {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.5rem;
-        align-items: center;
-        margin-bottom: 0.75rem;
-      }
-      .toolbar input[type='search'] {
-        width: 14rem;
-      }
-      .spacer {
-        flex: 1;
-      }
-      .table-wrap {
-        overflow-x: auto;
-      }
-      tbody tr {
-        cursor: pointer;
-      }
       td.url,
       td.description {
         overflow-wrap: anywhere;
@@ -300,12 +253,6 @@ export class RegistriesPage extends LitElement {
       }
       td.time {
         white-space: nowrap;
-      }
-      td.empty {
-        text-align: center;
-        color: var(--berth-muted);
-        padding: 2rem;
-        cursor: default;
       }
       .status {
         display: inline-flex;
@@ -324,23 +271,6 @@ export class RegistriesPage extends LitElement {
       }
       .status.bad {
         cursor: help;
-      }
-      .pager {
-        display: flex;
-        justify-content: flex-end;
-        align-items: center;
-        gap: 0.75rem;
-        font-size: 0.8rem;
-        padding: 0.5rem 0;
-        flex-wrap: wrap;
-      }
-      .pager select {
-        width: auto;
-        padding: 0.15rem 0.3rem;
-      }
-      .pager button {
-        font-size: 1.1rem;
-        min-height: 1.8rem;
       }
     `,
   ];

@@ -123,6 +123,9 @@ export const shared = css`
     border: 1px solid #49afd9;
     color: #004a70;
   }
+  .alert button.link {
+    min-height: 0;
+  }
   .alert .grow {
     flex: 1;
   }
@@ -150,6 +153,47 @@ export const shared = css`
   }
   tbody tr.selected {
     background: #d9e4ea;
+  }
+  .toolbar {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.5rem;
+    align-items: center;
+    margin-bottom: 0.75rem;
+  }
+  .toolbar input[type='search'] {
+    width: 14rem;
+  }
+  .spacer {
+    flex: 1;
+  }
+  .table-wrap {
+    overflow-x: auto;
+  }
+  tbody tr.selectable {
+    cursor: pointer;
+  }
+  td.empty {
+    text-align: center;
+    color: var(--berth-muted);
+    padding: 2rem;
+  }
+  .pager {
+    display: flex;
+    justify-content: flex-end;
+    align-items: center;
+    gap: 0.75rem;
+    font-size: 0.8rem;
+    padding: 0.5rem 0;
+    flex-wrap: wrap;
+  }
+  .pager select {
+    width: auto;
+    padding: 0.15rem 0.3rem;
+  }
+  .pager button {
+    font-size: 1.1rem;
+    min-height: 1.8rem;
   }
   .sr-only {
     position: absolute;
