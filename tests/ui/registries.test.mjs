@@ -57,7 +57,12 @@ describe('registries', () => {
     await page.waitForURL(/\/account\/sign-in\?redirect_url=%2Fharbor%2Fregistries$/);
     await page.getByLabel('Username').fill(ADMIN_USER);
     await page.getByLabel('Password').fill('not-the-password');
+    const refusal = page.waitForResponse((r) => r.url().endsWith('/api/v2.0/users/current'));
     await page.getByRole('button', { name: 'Log In' }).click();
+    // No Basic challenge, so a browser shows no password prompt of its own.
+    const refused = await refusal;
+    assert.equal(refused.status(), 401);
+    assert.equal(refused.headers()['www-authenticate'], undefined);
     await page.getByRole('alert').filter({ hasText: 'Invalid user name or password.' }).waitFor();
     await screenshot(page, 'sign-in-refused');
 
