@@ -267,6 +267,20 @@ describe('registries', () => {
     await row('beta').waitFor();
   });
 
+  test('keyboard: the dialog opens from the keyboard, starts on Provider and closes with Escape', async () => {
+    await page.getByRole('button', { name: '+ New Endpoint' }).focus();
+    await page.keyboard.press('Enter');
+    await dialog().getByRole('heading', { name: 'New Registry Endpoint' }).waitFor();
+    const focused = await page.evaluate(() => {
+      let element = document.activeElement;
+      while (element?.shadowRoot?.activeElement) element = element.shadowRoot.activeElement;
+      return element?.id;
+    });
+    assert.equal(focused, 'provider');
+    await page.keyboard.press('Escape');
+    await dialog().waitFor({ state: 'hidden' });
+  });
+
   test('narrow window: the navigation folds behind a menu button', async () => {
     await page.setViewportSize({ width: 420, height: 800 });
     const nav = page.getByRole('navigation', { name: 'Main' });
