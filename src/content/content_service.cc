@@ -193,6 +193,21 @@ Status ContentService::CheckReferences(const Repository& repo, const ParsedManif
 Result<PutManifestResult> ContentService::PutManifest(const Repository& repo, const Reference& ref,
                                                       std::string_view bytes,
                                                       std::string_view content_type) {
+  return StoreManifest(repo, ref, bytes, content_type, /*pushed=*/true);
+}
+
+Result<PutManifestResult> ContentService::CacheManifest(const Repository& repo,
+                                                        const Reference& ref,
+                                                        std::string_view bytes,
+                                                        std::string_view content_type) {
+  return StoreManifest(repo, ref, bytes, content_type, /*pushed=*/false);
+}
+
+Result<PutManifestResult> ContentService::StoreManifest(const Repository& repo,
+                                                        const Reference& ref,
+                                                        std::string_view bytes,
+                                                        std::string_view content_type,
+                                                        bool pushed) {
   if (static_cast<int64_t>(bytes.size()) > kMaxManifestSize) {
     return Fail(ErrorCode::kManifestTooLarge,
                 "the manifest is " + std::to_string(bytes.size()) + " bytes; the limit is 4 MiB (" +
@@ -226,7 +241,7 @@ Result<PutManifestResult> ContentService::PutManifest(const Repository& repo, co
                     "'.' or '-'");
   }
 
-  BERTH_TRY(CheckReferences(repo, *parsed));
+  if (pushed) BERTH_TRY(CheckReferences(repo, *parsed));
 
   const auto size = static_cast<int64_t>(bytes.size());
   BERTH_TRY(blobs_.Put(*digest, bytes));
@@ -251,7 +266,7 @@ Result<PutManifestResult> ContentService::PutManifest(const Repository& repo, co
   if (!stored) return Fail(stored.error());
   // Linked after the artifact row so a failed push leaves no readable manifest blob.
   BERTH_TRY(artifacts_.LinkBlob(repo.id, digest->str(), size));
-  if (listener_ != nullptr) {
+  if (pushed && listener_ != nullptr) {
     listener_->ManifestPushed(repo.name, digest->str(), ref.is_digest ? "" : ref.text);
   }
 

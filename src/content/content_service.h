@@ -113,6 +113,12 @@ class ContentService {
   Result<PutManifestResult> PutManifest(const metadata::Repository& repo, const Reference& ref,
                                         std::string_view bytes, std::string_view content_type);
 
+  // A proxy cache's copy of an upstream manifest: as PutManifest, except that the blobs
+  // and child manifests it names need not be here yet (they are fetched when asked for)
+  // and no push event is sent.
+  Result<PutManifestResult> CacheManifest(const metadata::Repository& repo, const Reference& ref,
+                                          std::string_view bytes, std::string_view content_type);
+
   // The manifest `ref` names; MANIFEST_UNKNOWN when absent.
   Result<ManifestContent> GetManifest(const metadata::Repository& repo, const Reference& ref);
   Result<ManifestInfo> StatManifest(const metadata::Repository& repo, const Reference& ref);
@@ -133,6 +139,9 @@ class ContentService {
                                     std::string_view artifact_type = {});
 
  private:
+  Result<PutManifestResult> StoreManifest(const metadata::Repository& repo, const Reference& ref,
+                                          std::string_view bytes, std::string_view content_type,
+                                          bool pushed);
   Result<metadata::Artifact> FindArtifact(const metadata::Repository& repo, const Reference& ref);
   // MANIFEST_BLOB_UNKNOWN unless every blob the manifest names is usable in `repo`.
   Status CheckReferences(const metadata::Repository& repo, const ParsedManifest& manifest);

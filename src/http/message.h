@@ -73,6 +73,9 @@ class BodySource {
   virtual Result<size_t> Read(std::span<char> buf) = 0;
   // A file descriptor positioned at the first byte to send, for sendfile(2); -1 if none.
   virtual int NativeFd() const { return -1; }
+  // What the server calls: a source whose bytes are still arriving (a blob being
+  // downloaded) waits here without blocking the io thread. The default is Read.
+  virtual Task<Result<size_t>> ReadAsync(std::span<char> buf) { co_return Read(buf); }
 };
 
 struct Response {

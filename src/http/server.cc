@@ -284,7 +284,8 @@ struct Server::Impl {
     }
     std::vector<char> buf(256 * 1024);
     while (length > 0) {
-      auto n = source.Read(std::span<char>(buf.data(), std::min<uint64_t>(buf.size(), length)));
+      std::span<char> want(buf.data(), std::min<uint64_t>(buf.size(), length));
+      Result<size_t> n = co_await source.ReadAsync(want);
       if (!n || *n == 0) co_return false;
       stream.expires_after(kIoTimeout);
       boost::system::error_code ec;

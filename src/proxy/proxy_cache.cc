@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <set>
 #include <thread>
 
 #include "common/names.h"
@@ -69,7 +70,11 @@ ProxyCache::ProxyCache(endpoints::EndpointService& endpoints, const replication:
       local_end_(replication::MakeLocalEnd(local_)),
       options_(options) {}
 
-ProxyCache::~ProxyCache() = default;
+ProxyCache::~ProxyCache() {
+  cancel_->store(true);
+  std::unique_lock lock(mu_);
+  downloads_done_.wait(lock, [this] { return downloads_ == 0; });
+}
 
 Result<ProxyCache::Upstream> ProxyCache::Connect(const metadata::Project& project,
                                                  std::string_view repository) {
@@ -100,6 +105,8 @@ Result<ProxyCache::Upstream> ProxyCache::Connect(const metadata::Project& projec
   return up;
 }
 
+// ---- manifests
+
 Status ProxyCache::EnsureManifest(const metadata::Project& project, std::string_view repository,
                                   std::string_view reference) {
   auto ref = ParseReference(reference);
@@ -118,109 +125,248 @@ Status ProxyCache::EnsureManifest(const metadata::Project& project, std::string_
     if (cached) return Ok();
     return Unreachable(up->name, up->unhealthy);
   }
-  auto head = up->end->HeadManifest(up->repository, reference);
-  if (!head) {
-    if (cached) {
+  if (cached) {
+    Result<std::optional<replication::ManifestInfo>> head;
+    {
+      UpstreamLimits::Slot slot = limits_.Acquire(project);
+      head = up->end->HeadManifest(up->repository, reference);
+    }
+    if (!head) {
       spdlog::warn("proxy: {}:{}: serving the cached copy: {}", repository, reference,
                    head.error().message);
       return Ok();
     }
-    return UpstreamFailure(up->name, head.error());
+    // Gone upstream, or unchanged: what is cached stays what is served.
+    if (!head->has_value() || (*local)->digest == (**head).digest) return Ok();
   }
-  if (!head->has_value()) {
-    if (cached) return Ok();
-    return Fail(ErrorCode::kManifestUnknown,
-                fmt::format("manifest {} is not in {} on the upstream registry {}", reference,
-                            up->repository, up->name));
-  }
-  const replication::ManifestInfo& remote = **head;
-  if (cached && (*local)->digest == remote.digest) return Ok();
-
-  replication::ArtifactRef artifact{.digest = remote.digest, .media_type = remote.media_type};
-  if (!ref->is_digest) artifact.tags.push_back(std::string(reference));
-  replication::CopyRequest request{.src_repository = up->repository,
-                                   .dst_repository = std::string(repository),
-                                   .artifacts = {artifact}};
-  std::string key = fmt::format("manifest {}:{}@{}", repository, reference, remote.digest);
-  Status copied = flights_.Do(key, [&]() -> Status {
-    replication::TransferOptions options;
-    options.override_tags = true;
-    options.retries = options_.retries;
-    options.backoff = options_.backoff;
-    options.hosts = options_.hosts;
-    replication::CopyReport report;
-    return replication::CopyRepository(*up->end, *local_end_, request, options, report);
-  });
-  if (copied) return Ok();
+  std::string key = fmt::format("{}:{}", repository, reference);
+  Status fetched = manifest_flights_.Do(
+      key, [&]() -> Status { return FetchManifest(project, *up, repository, reference); });
+  if (fetched) return Ok();
   if (cached) {
     spdlog::warn("proxy: {}:{}: serving the cached copy: {}", repository, reference,
-                 copied.error().message);
+                 fetched.error().message);
     return Ok();
   }
-  if (ContentError(copied.error())) return Fail(copied.error());
-  return UpstreamFailure(up->name, copied.error());
+  return fetched;
 }
 
-Status ProxyCache::EnsureBlob(const metadata::Project& project, std::string_view repository,
-                              std::string_view digest_text) {
-  auto digest = Digest::Parse(digest_text);
-  if (!digest) return Fail(digest.error());
-  auto linked = local_end_->BlobSize(repository, digest_text);
-  if (!linked) return Fail(linked.error());
-  if (linked->has_value()) return Ok();
-
-  auto up = Connect(project, repository);
-  if (!up) return Fail(up.error());
-  if (!up->unhealthy.empty()) return Unreachable(up->name, up->unhealthy);
-  std::string key = fmt::format("blob {}@{}", repository, digest->str());
-  return flights_.Do(key, [&]() -> Status {
-    // An earlier flight may have finished between the check above and this one.
-    auto again = local_end_->BlobSize(repository, digest_text);
-    if (again && again->has_value()) return Ok();
-    return FetchBlob(*up, repository, *digest);
-  });
-}
-
-Status ProxyCache::FetchBlob(const Upstream& up, std::string_view repository,
-                             const Digest& digest) {
-  auto repo = local_.content->ResolveRepository(repository, true);
-  if (!repo) return Fail(repo.error());
-  if (local_.blobs->Stat(digest)) {
-    // Held for another repository: link it once the upstream confirms this one has it.
-    auto size = up.end->BlobSize(up.repository, digest.str());
-    if (!size) return UpstreamFailure(up.name, size.error());
-    if (!size->has_value()) {
-      return Fail(ErrorCode::kBlobUnknown,
-                  fmt::format("blob {} is not in {} on the upstream registry {}", digest.str(),
-                              up.repository, up.name));
-    }
-    return local_.content->LinkBlob(*repo, digest);
-  }
-  auto writer = local_.blobs->CreateUpload();
-  if (!writer) return Fail(writer.error());
-  storage::BlobWriter& w = **writer;
-  replication::ByteSink sink = [&w](std::span<const char> data) { return w.Write(data); };
-  Status read;
+Status ProxyCache::FetchManifest(const metadata::Project& project, const Upstream& up,
+                                 std::string_view repository, std::string_view reference) {
+  Result<replication::Manifest> manifest;
   auto delay = options_.backoff;
   for (int attempt = 0;; ++attempt) {
-    read = up.end->ReadBlob(up.repository, digest.str(), w.size(), sink, {});
-    if (read || !Retryable(read.error()) || attempt >= options_.retries) break;
+    {
+      UpstreamLimits::Slot slot = limits_.Acquire(project);
+      manifest = up.end->GetManifest(up.repository, reference);
+    }
+    if (manifest || !Retryable(manifest.error()) || attempt >= options_.retries) break;
     std::this_thread::sleep_for(delay);
     delay *= 2;
   }
-  if (read) read = w.Commit(digest);
-  if (!read) {
-    (void)w.Cancel();
-    const Error& error = read.error();
-    if (error.code == ErrorCode::kBlobUnknown || error.code == ErrorCode::kNotFound) {
-      return Fail(ErrorCode::kBlobUnknown,
-                  fmt::format("blob {} is not in {} on the upstream registry {}", digest.str(),
+  if (!manifest) {
+    const Error& error = manifest.error();
+    if (error.code == ErrorCode::kManifestUnknown || error.code == ErrorCode::kNotFound ||
+        error.code == ErrorCode::kNameUnknown) {
+      return Fail(ErrorCode::kManifestUnknown,
+                  fmt::format("manifest {} is not in {} on the upstream registry {}", reference,
                               up.repository, up.name));
     }
     if (ContentError(error)) return Fail(error);
     return UpstreamFailure(up.name, error);
   }
+  auto ref = ParseReference(reference);
+  if (!ref) return Fail(ref.error());
+  auto repo = local_.content->ResolveRepository(repository, true);
+  if (!repo) return Fail(repo.error());
+  auto stored = local_.content->CacheManifest(*repo, *ref, manifest->bytes, manifest->media_type);
+  if (!stored) {
+    return Fail(stored.error().code,
+                fmt::format("the upstream registry {} sent manifest {} of {} that cannot be "
+                            "cached: {}",
+                            up.name, reference, up.repository, stored.error().message));
+  }
+  return Ok();
+}
+
+// ---- blobs
+
+Result<int64_t> ProxyCache::UpstreamBlobSize(const metadata::Project& project, const Upstream& up,
+                                             const Digest& digest) {
+  Result<std::optional<int64_t>> size;
+  {
+    UpstreamLimits::Slot slot = limits_.Acquire(project);
+    size = up.end->BlobSize(up.repository, digest.str());
+  }
+  if (!size) return UpstreamFailure(up.name, size.error());
+  if (!size->has_value()) {
+    return Fail(ErrorCode::kBlobUnknown,
+                fmt::format("blob {} is not in {} on the upstream registry {}", digest.str(),
+                            up.repository, up.name));
+  }
+  return **size;
+}
+
+Status ProxyCache::Link(std::string_view repository, const Digest& digest) {
+  auto repo = local_.content->ResolveRepository(repository, true);
+  if (!repo) return Fail(repo.error());
   return local_.content->LinkBlob(*repo, digest);
+}
+
+Result<std::optional<int64_t>> ProxyCache::StatBlob(const metadata::Project& project,
+                                                    std::string_view repository,
+                                                    std::string_view digest_text) {
+  auto digest = Digest::Parse(digest_text);
+  if (!digest) return Fail(digest.error());
+  auto linked = local_end_->BlobSize(repository, digest_text);
+  if (!linked) return Fail(linked.error());
+  if (linked->has_value()) return std::optional<int64_t>();
+  auto up = Connect(project, repository);
+  if (!up) return Fail(up.error());
+  if (!up->unhealthy.empty()) return Unreachable(up->name, up->unhealthy);
+  auto size = UpstreamBlobSize(project, *up, *digest);
+  if (!size) return Fail(size.error());
+  return std::optional<int64_t>(*size);
+}
+
+Status ProxyCache::EnsureBlob(const metadata::Project& project, std::string_view repository,
+                              std::string_view digest) {
+  auto opened = OpenBlob(project, repository, digest, false);
+  if (!opened) return Fail(opened.error());
+  return Ok();
+}
+
+Result<std::optional<registry::BlobStream>> ProxyCache::OpenBlob(const metadata::Project& project,
+                                                                 std::string_view repository,
+                                                                 std::string_view digest_text,
+                                                                 bool stream) {
+  using Opened = std::optional<registry::BlobStream>;
+  auto digest = Digest::Parse(digest_text);
+  if (!digest) return Fail(digest.error());
+  auto linked = local_end_->BlobSize(repository, digest_text);
+  if (!linked) return Fail(linked.error());
+  if (linked->has_value()) return Opened();
+
+  auto up = Connect(project, repository);
+  if (!up) return Fail(up.error());
+  if (!up->unhealthy.empty()) return Unreachable(up->name, up->unhealthy);
+  const std::string repo_name(repository);
+  for (;;) {
+    std::shared_ptr<BlobFlight> flight;
+    bool started = false;
+    {
+      std::lock_guard lock(mu_);
+      auto it = blob_flights_.find(digest->str());
+      if (it != blob_flights_.end()) {
+        flight = it->second;
+      } else if (!local_.blobs->Stat(*digest)) {
+        flight = std::make_shared<BlobFlight>();
+        flight->AddRepository(repo_name);
+        blob_flights_.emplace(digest->str(), flight);
+        ++downloads_;
+        started = true;
+      }
+    }
+    if (!flight) {
+      // Stored already (for another repository): link it once the upstream confirms that
+      // this repository has it too.
+      auto size = UpstreamBlobSize(project, *up, *digest);
+      if (!size) return Fail(size.error());
+      BERTH_TRY(Link(repository, *digest));
+      return Opened();
+    }
+    if (started) {
+      std::thread(&ProxyCache::Download, this, flight, project, *up, *digest).detach();
+    } else if (!flight->HasRepository(repo_name)) {
+      auto size = UpstreamBlobSize(project, *up, *digest);
+      if (!size) return Fail(size.error());
+      if (!flight->AddRepository(repo_name)) {
+        (void)flight->Wait();  // finishing: it is in the store or failed; look again
+        continue;
+      }
+    }
+    if (stream) {
+      auto reader = flight->Follow();
+      if (!reader) return Fail(reader.error());
+      if (*reader) {
+        const int64_t size = flight->size();
+        return Opened(registry::BlobStream{
+            .size = size, .body = MakeFollowSource(flight, std::move(*reader), size)});
+      }
+    }
+    Status result = flight->Wait();
+    if (!result) return Fail(result.error());
+    return Opened();
+  }
+}
+
+void ProxyCache::Download(std::shared_ptr<BlobFlight> flight, metadata::Project project,
+                          Upstream up, Digest digest) {
+  Status status = [&]() -> Status {
+    auto size = UpstreamBlobSize(project, up, digest);
+    if (!size) return Fail(size.error());
+    auto writer = local_.blobs->CreateUpload();
+    if (!writer) return Fail(writer.error());
+    storage::BlobWriter& w = **writer;
+    flight->Run(*size, &w);
+    Status read = ReadInto(project, up, digest, *size, w);
+    std::set<std::string> repositories = flight->Finish();
+    if (read) read = w.Commit(digest);
+    if (!read) {
+      (void)w.Cancel();
+      return read;
+    }
+    for (const std::string& repository : repositories) BERTH_TRY(Link(repository, digest));
+    return Ok();
+  }();
+  if (!status) {
+    spdlog::warn("proxy: blob {} from {}: {}", digest.str(), up.name, status.error().message);
+  }
+  std::lock_guard lock(mu_);
+  auto it = blob_flights_.find(digest.str());
+  if (it != blob_flights_.end() && it->second == flight) blob_flights_.erase(it);
+  (void)flight->Finish();
+  flight->Done(std::move(status));
+  if (--downloads_ == 0) downloads_done_.notify_all();
+}
+
+Status ProxyCache::ReadInto(const metadata::Project& project, const Upstream& up,
+                            const Digest& digest, int64_t size, storage::BlobWriter& w) {
+  std::shared_ptr<replication::RateLimiter> bandwidth = limits_.Bandwidth(project);
+  remote::CancelToken cancel = cancel_;
+  replication::ByteSink sink = [&](std::span<const char> data) -> Status {
+    if (bandwidth) BERTH_TRY(bandwidth->Acquire(static_cast<int64_t>(data.size()), cancel));
+    return w.Write(data);
+  };
+  const std::string host = up.end->HostKey();
+  Status read;
+  auto delay = options_.backoff;
+  for (int attempt = 0;; ++attempt) {
+    {
+      UpstreamLimits::Slot slot = limits_.Acquire(project);
+      if (options_.hosts != nullptr) BERTH_TRY(options_.hosts->Acquire(host, cancel));
+      read = up.end->ReadBlob(up.repository, digest.str(), w.size(), sink, cancel);
+      if (options_.hosts != nullptr) options_.hosts->Release(host);
+    }
+    if (read || !Retryable(read.error()) || attempt >= options_.retries) break;
+    std::this_thread::sleep_for(delay);
+    delay *= 2;
+  }
+  if (read && w.size() != size) {
+    read = Fail(ErrorCode::kSizeInvalid,
+                fmt::format("blob {} from the upstream registry {} has {} bytes, not the {} it "
+                            "announced",
+                            digest.str(), up.name, w.size(), size));
+  }
+  if (read) return Ok();
+  const Error& error = read.error();
+  if (error.code == ErrorCode::kBlobUnknown || error.code == ErrorCode::kNotFound) {
+    return Fail(ErrorCode::kBlobUnknown,
+                fmt::format("blob {} is not in {} on the upstream registry {}", digest.str(),
+                            up.repository, up.name));
+  }
+  if (ContentError(error) || error.code == ErrorCode::kCancelled) return Fail(error);
+  return UpstreamFailure(up.name, error);
 }
 
 }  // namespace berth::proxy

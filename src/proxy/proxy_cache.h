@@ -4,30 +4,40 @@
 // endpoint, as Docker Hub names its official images).
 //
 //  * Manifests: a cached digest is served without asking upstream. A tag is revalidated
-//    with a HEAD upstream: the same digest as cached keeps the cache; another digest (or
-//    none cached) copies the artifact — an index with all of its children, blobs first,
-//    digests verified — into the local repository (created when missing) with the copy
-//    engine, then it is served. When the upstream is unreachable, unhealthy, throttling,
-//    or the copy fails, what is cached is served; otherwise the error says why.
-//  * Blobs: a blob not linked to the repository is downloaded once into the store (one
-//    upstream GET shared by every concurrent caller of the same repository and digest,
-//    resumed from the bytes held on a retry) and linked.
+//    with a HEAD upstream (nothing cached: a GET at once); another digest fetches the
+//    manifest — only the manifest, an index whole with its upstream digest — and stores
+//    it under the tag. Blobs and child manifests follow when clients ask for them. When
+//    the upstream is unreachable, unhealthy or throttling, what is cached is served;
+//    otherwise the error says why.
+//  * Blobs: one download per digest at a time (BlobFlight), whichever repositories and
+//    clients ask for it: clients read it while it is written, and it is committed to the
+//    store and linked to every repository that asked, even when they have all gone.
+//    A repository joining another's download is first checked upstream (HEAD) to hold the
+//    blob. A blob held for another repository is linked after the same check.
+//  * Limits: a project's max_upstream_conn and proxy_speed_kb (UpstreamLimits), and
+//    ProxyOptions::hosts for every download.
 //
 // Ownership: holds references to the endpoint service and the local stores, which must
-// outlive it. Thread safety: every method may be called from many threads at once.
+// outlive it. The destructor cancels running downloads and waits for them.
+// Thread safety: every method may be called from many threads at once.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "endpoints/endpoint_service.h"
+#include "proxy/blob_flight.h"
 #include "proxy/single_flight.h"
+#include "proxy/upstream_limits.h"
 #include "registry/pull_through.h"
 #include "replication/transfer/local_end.h"
 #include "replication/transfer/registry_end.h"
@@ -59,8 +69,16 @@ class ProxyCache : public registry::PullThrough {
 
   Status EnsureManifest(const metadata::Project& project, std::string_view repository,
                         std::string_view reference) override;
+  Result<std::optional<registry::BlobStream>> OpenBlob(const metadata::Project& project,
+                                                       std::string_view repository,
+                                                       std::string_view digest,
+                                                       bool stream) override;
+  Result<std::optional<int64_t>> StatBlob(const metadata::Project& project,
+                                          std::string_view repository,
+                                          std::string_view digest) override;
+  // OpenBlob without a stream: Ok once the blob is stored and linked to `repository`.
   Status EnsureBlob(const metadata::Project& project, std::string_view repository,
-                    std::string_view digest) override;
+                    std::string_view digest);
 
  private:
   struct Upstream {
@@ -70,20 +88,36 @@ class ProxyCache : public registry::PullThrough {
     std::string unhealthy;   // why the endpoint is marked unhealthy; "" when it is not
   };
   Result<Upstream> Connect(const metadata::Project& project, std::string_view repository);
-  Status FetchBlob(const Upstream& upstream, std::string_view repository, const Digest& digest);
+  // GETs `reference` upstream and stores the manifest under it.
+  Status FetchManifest(const metadata::Project& project, const Upstream& up,
+                       std::string_view repository, std::string_view reference);
+  // Ok when the upstream repository holds the blob; its size.
+  Result<int64_t> UpstreamBlobSize(const metadata::Project& project, const Upstream& up,
+                                   const Digest& digest);
+  // The download behind a running flight (on its own thread).
+  void Download(std::shared_ptr<BlobFlight> flight, metadata::Project project, Upstream up,
+                Digest digest);
+  Status ReadInto(const metadata::Project& project, const Upstream& up, const Digest& digest,
+                  int64_t size, storage::BlobWriter& writer);
+  Status Link(std::string_view repository, const Digest& digest);
 
   endpoints::EndpointService& endpoints_;
   replication::LocalStores local_;
   std::unique_ptr<replication::RegistryEnd> local_end_;
   ProxyOptions options_;
-  SingleFlight flights_;
+  SingleFlight manifest_flights_;
+  UpstreamLimits limits_;
+  std::shared_ptr<std::atomic<bool>> cancel_ = std::make_shared<std::atomic<bool>>(false);
 
   struct CachedEnd {
     std::string update_time;
     std::shared_ptr<replication::RegistryEnd> end;
   };
   std::mutex mu_;
-  std::map<int64_t, CachedEnd> ends_;  // by endpoint id
+  std::map<int64_t, CachedEnd> ends_;                                // by endpoint id
+  std::map<std::string, std::shared_ptr<BlobFlight>> blob_flights_;  // by digest
+  int downloads_ = 0;                                                // running threads
+  std::condition_variable downloads_done_;
 };
 
 }  // namespace berth::proxy

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -67,7 +68,8 @@ Image MakeImage(size_t layer_size, uint32_t seed) {
 class CountingEnd : public RegistryEnd {
  public:
   explicit CountingEnd(std::shared_ptr<RegistryEnd> inner) : inner_(std::move(inner)) {}
-  std::atomic<int> heads{0}, gets{0}, blob_reads{0};
+  std::atomic<int> heads{0}, gets{0}, blob_heads{0}, blob_reads{0};
+  std::atomic<int> active{0}, peak{0};  // upstream requests at once
 
   std::string Describe() const override { return inner_->Describe(); }
   std::string HostKey() const override { return inner_->HostKey(); }
@@ -83,10 +85,12 @@ class CountingEnd : public RegistryEnd {
   Result<std::optional<replication::ManifestInfo>> HeadManifest(std::string_view r,
                                                                 std::string_view ref) override {
     ++heads;
+    Busy busy(*this);
     return inner_->HeadManifest(r, ref);
   }
   Result<replication::Manifest> GetManifest(std::string_view r, std::string_view ref) override {
     ++gets;
+    Busy busy(*this);
     return inner_->GetManifest(r, ref);
   }
   Status PutManifest(std::string_view r, std::string_view ref, std::string_view b,
@@ -104,12 +108,15 @@ class CountingEnd : public RegistryEnd {
     return inner_->Referrers(r, d);
   }
   Result<std::optional<int64_t>> BlobSize(std::string_view r, std::string_view d) override {
+    ++blob_heads;
+    Busy busy(*this);
     return inner_->BlobSize(r, d);
   }
   Status ReadBlob(std::string_view r, std::string_view d, int64_t offset,
                   const replication::ByteSink& sink,
                   const replication::CancelToken& cancel) override {
     ++blob_reads;
+    Busy busy(*this);
     return inner_->ReadBlob(r, d, offset, sink, cancel);
   }
   Result<bool> MountBlob(std::string_view r, std::string_view d, std::string_view f) override {
@@ -138,8 +145,30 @@ class CountingEnd : public RegistryEnd {
   }
 
  private:
+  struct Busy {
+    explicit Busy(CountingEnd& end) : end(end) {
+      int now = ++end.active;
+      int seen = end.peak;
+      while (now > seen && !end.peak.compare_exchange_weak(seen, now)) {
+      }
+    }
+    ~Busy() { --end.active; }
+    CountingEnd& end;
+  };
   std::shared_ptr<RegistryEnd> inner_;
 };
+
+// Reads a body source to its end (the blocking way), as the server would send it.
+Result<std::string> Drain(http::BodySource& source) {
+  std::string out;
+  std::vector<char> buf(64 << 10);
+  for (;;) {
+    auto n = source.Read(buf);
+    if (!n) return Fail(n.error());
+    if (*n == 0) return out;
+    out.append(buf.data(), *n);
+  }
+}
 
 class ProxyCacheTest : public ::testing::Test {
  protected:
@@ -253,21 +282,45 @@ TEST_F(ProxyCacheTest, ColdThenWarmPullOfATag) {
   Image image = MakeImage(5000, 1);
   PushUpstream("team/app", "v1", image);
 
+  // Only the manifest comes with the tag; blobs follow when they are asked for.
   ASSERT_TRUE(cache_->EnsureManifest(project_, "cache/team/app", "v1").has_value());
   EXPECT_EQ(LocalDigest("cache/team/app", "v1"), image.digest);
-  EXPECT_TRUE(LocalBlob("cache/team/app", Sha256Digest(image.layer)));
+  EXPECT_FALSE(LocalBlob("cache/team/app", Sha256Digest(image.layer)));
+  EXPECT_EQ(counter_->blob_reads.load(), 0);
+  for (const std::string* blob : {&image.config, &image.layer}) {
+    ASSERT_TRUE(cache_->EnsureBlob(project_, "cache/team/app", Sha256Digest(*blob)).has_value());
+    EXPECT_TRUE(LocalBlob("cache/team/app", Sha256Digest(*blob)));
+  }
   EXPECT_EQ(counter_->blob_reads.load(), 2);
 
   // Warm: a tag costs one HEAD, nothing else; a cached digest and cached blobs cost nothing.
-  const int heads = counter_->heads, gets = counter_->gets;
+  const int heads = counter_->heads, gets = counter_->gets, blob_heads = counter_->blob_heads;
   ASSERT_TRUE(cache_->EnsureManifest(project_, "cache/team/app", "v1").has_value());
   EXPECT_EQ(counter_->heads.load(), heads + 1);
   ASSERT_TRUE(cache_->EnsureManifest(project_, "cache/team/app", image.digest).has_value());
   ASSERT_TRUE(
       cache_->EnsureBlob(project_, "cache/team/app", Sha256Digest(image.layer)).has_value());
+  auto head = cache_->StatBlob(project_, "cache/team/app", Sha256Digest(image.layer));
+  ASSERT_TRUE(head.has_value());
+  EXPECT_FALSE(head->has_value());  // served from the local store
   EXPECT_EQ(counter_->heads.load(), heads + 1);
   EXPECT_EQ(counter_->gets.load(), gets);
+  EXPECT_EQ(counter_->blob_heads.load(), blob_heads);
   EXPECT_EQ(counter_->blob_reads.load(), 2);
+}
+
+TEST_F(ProxyCacheTest, HeadOfAColdBlobAsksTheUpstreamAndDownloadsNothing) {
+  Image image = MakeImage(7000, 11);
+  PushUpstream("app", "v1", image);
+  auto size = cache_->StatBlob(project_, "cache/app", Sha256Digest(image.layer));
+  ASSERT_TRUE(size.has_value()) << size.error().message;
+  ASSERT_TRUE(size->has_value());
+  EXPECT_EQ(**size, 7000);
+  EXPECT_EQ(counter_->blob_reads.load(), 0);
+  EXPECT_FALSE(LocalBlob("cache/app", Sha256Digest(image.layer)));
+  auto absent = cache_->StatBlob(project_, "cache/app", Sha256Digest("nothing"));
+  ASSERT_FALSE(absent.has_value());
+  EXPECT_EQ(absent.error().code, ErrorCode::kBlobUnknown);
 }
 
 TEST_F(ProxyCacheTest, ColdPullOfAnIndexStoresItWholeWithItsDigest) {
@@ -284,11 +337,13 @@ TEST_F(ProxyCacheTest, ColdPullOfAnIndexStoresItWholeWithItsDigest) {
 
   ASSERT_TRUE(cache_->EnsureManifest(project_, "cache/multi", "latest").has_value());
   EXPECT_EQ(LocalDigest("cache/multi", "latest"), Sha256Digest(index));
-  EXPECT_EQ(LocalDigest("cache/multi", amd.digest), amd.digest);
-  EXPECT_EQ(LocalDigest("cache/multi", arm.digest), arm.digest);
+  EXPECT_EQ(LocalDigest("cache/multi", arm.digest), "");  // a child comes when asked for
   const int gets = counter_->gets;
   ASSERT_TRUE(cache_->EnsureManifest(project_, "cache/multi", arm.digest).has_value());
-  EXPECT_EQ(counter_->gets.load(), gets);
+  EXPECT_EQ(LocalDigest("cache/multi", arm.digest), arm.digest);
+  EXPECT_EQ(counter_->gets.load(), gets + 1);
+  ASSERT_TRUE(cache_->EnsureManifest(project_, "cache/multi", arm.digest).has_value());
+  EXPECT_EQ(counter_->gets.load(), gets + 1);
 }
 
 TEST_F(ProxyCacheTest, TagMovedUpstreamIsRefreshed) {
@@ -308,6 +363,7 @@ TEST_F(ProxyCacheTest, UpstreamDownServesCachedAndFailsUncachedClearly) {
   PushUpstream("app", "v1", image);
   PushUpstream("app", "v2", other);
   ASSERT_TRUE(cache_->EnsureManifest(project_, "cache/app", "v1").has_value());
+  ASSERT_TRUE(cache_->EnsureBlob(project_, "cache/app", Sha256Digest(image.layer)).has_value());
 
   registry_.reset();
   EXPECT_TRUE(cache_->EnsureManifest(project_, "cache/app", "v1").has_value());
@@ -349,6 +405,92 @@ TEST_F(ProxyCacheTest, ConcurrentCallersOfOneColdBlobShareOneDownload) {
   auto stored = blobs_->ReadAll(*Digest::Parse(digest), 16 << 20);
   ASSERT_TRUE(stored.has_value());
   EXPECT_EQ(*stored, layer);
+}
+
+TEST_F(ProxyCacheTest, ClientsReadAColdBlobWhileItDownloads) {
+  std::string layer = RandomBytes(24 << 20, 9);
+  PushBlobUpstream("big", layer);
+  const std::string digest = Sha256Digest(layer);
+
+  constexpr int kClients = 8;
+  std::vector<std::string> got(kClients);
+  std::atomic<int> streamed{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kClients; ++i) {
+    threads.emplace_back([&, i] {
+      auto opened = cache_->OpenBlob(project_, "cache/big", digest, true);
+      ASSERT_TRUE(opened.has_value()) << opened.error().message;
+      if (!opened->has_value()) {  // it finished before this client came: the store has it
+        auto all = blobs_->ReadAll(*Digest::Parse(digest), 32 << 20);
+        ASSERT_TRUE(all.has_value());
+        got[i] = *all;
+        return;
+      }
+      ++streamed;
+      EXPECT_EQ((*opened)->size, static_cast<int64_t>(layer.size()));
+      auto body = Drain(*(*opened)->body);
+      ASSERT_TRUE(body.has_value()) << body.error().message;
+      got[i] = *body;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_GE(streamed.load(), 1);
+  for (const std::string& body : got) EXPECT_TRUE(body == layer);
+  EXPECT_EQ(counter_->blob_reads.load(), 1);
+  // The download is committed and linked even though the clients read it from the flight.
+  ASSERT_TRUE(cache_->EnsureBlob(project_, "cache/big", digest).has_value());
+  EXPECT_TRUE(LocalBlob("cache/big", digest));
+  EXPECT_EQ(counter_->blob_reads.load(), 1);
+}
+
+TEST_F(ProxyCacheTest, OneDigestInTwoRepositoriesIsDownloadedOnceAndCheckedForEach) {
+  std::string layer = RandomBytes(4 << 20, 10);
+  PushBlobUpstream("one", layer);
+  PushBlobUpstream("two", layer);
+  const std::string digest = Sha256Digest(layer);
+
+  std::thread first([&] { EXPECT_TRUE(cache_->EnsureBlob(project_, "cache/one", digest)); });
+  std::thread second([&] { EXPECT_TRUE(cache_->EnsureBlob(project_, "cache/two", digest)); });
+  first.join();
+  second.join();
+  EXPECT_EQ(counter_->blob_reads.load(), 1);
+  EXPECT_TRUE(LocalBlob("cache/one", digest));
+  EXPECT_TRUE(LocalBlob("cache/two", digest));
+
+  // A repository whose upstream does not hold the digest never gets it from another's copy.
+  auto other = cache_->EnsureBlob(project_, "cache/three", digest);
+  ASSERT_FALSE(other.has_value());
+  EXPECT_EQ(other.error().code, ErrorCode::kBlobUnknown) << other.error().message;
+  EXPECT_FALSE(LocalBlob("cache/three", digest));
+}
+
+TEST_F(ProxyCacheTest, MaxUpstreamConnectionsBoundsConcurrentUpstreamRequests) {
+  std::vector<std::string> digests;
+  for (uint32_t i = 0; i < 6; ++i) {
+    std::string layer = RandomBytes(1 << 20, 20 + i);
+    PushBlobUpstream("many", layer);
+    digests.push_back(Sha256Digest(layer));
+  }
+  project_.max_upstream_conn = 1;
+  std::vector<std::thread> threads;
+  for (const std::string& digest : digests) {
+    threads.emplace_back(
+        [&, digest] { EXPECT_TRUE(cache_->EnsureBlob(project_, "cache/many", digest)); });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(counter_->blob_reads.load(), 6);
+  EXPECT_EQ(counter_->peak.load(), 1);
+}
+
+TEST_F(ProxyCacheTest, ProxySpeedLimitsTheDownload) {
+  std::string layer = RandomBytes(300 << 10, 30);
+  PushBlobUpstream("slow", layer);
+  project_.proxy_speed_kb = 800;  // 100 KB/s, with a burst of 64 KiB or one second
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(cache_->EnsureBlob(project_, "cache/slow", Sha256Digest(layer)).has_value());
+  const auto took = std::chrono::steady_clock::now() - start;
+  // 300 KiB at 100 KB/s after a 100 KB burst: at least about two seconds.
+  EXPECT_GE(took, std::chrono::milliseconds(1500));
 }
 
 }  // namespace

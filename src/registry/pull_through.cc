@@ -23,25 +23,60 @@ std::optional<std::string> RetryAfterSeconds(const Error& error) {
 
 }  // namespace
 
-http::Task<std::optional<http::Response>> RegistryService::PullThroughFirst(const Route& route) {
+http::Task<std::optional<http::Response>> RegistryService::PullThroughFirst(
+    const http::Request& request, const Route& route) {
   Result<metadata::Project> project = content_.ResolveProject(route.name);
   if (!project || project->registry_id == 0) co_return std::nullopt;
   PullThrough* filler = pull_through_;
-  std::function<Status()> work = [filler, p = *project, name = route.name, arg = route.arg,
-                                  blob = route.kind == RouteKind::kBlob]() -> Status {
-    if (blob) return filler->EnsureBlob(p, name, arg);
-    return filler->EnsureManifest(p, name, arg);
+  const bool blob = route.kind == RouteKind::kBlob;
+  const bool head = request.method == "HEAD";
+  const bool stream = !request.headers.Get("Range").has_value();
+  // What the filler answers: a stream, a size, or neither (serve from the local store).
+  struct Filled {
+    std::optional<BlobStream> stream;
+    std::optional<int64_t> size;
   };
-  Status status;
+  std::function<Result<Filled>()> work = [filler, p = *project, name = route.name,
+                                          arg = route.arg, blob, head,
+                                          stream]() -> Result<Filled> {
+    Filled out;
+    if (!blob) {
+      BERTH_TRY(filler->EnsureManifest(p, name, arg));
+    } else if (head) {
+      auto size = filler->StatBlob(p, name, arg);
+      if (!size) return Fail(size.error());
+      out.size = *size;
+    } else {
+      auto opened = filler->OpenBlob(p, name, arg, stream);
+      if (!opened) return Fail(opened.error());
+      out.stream = std::move(*opened);
+    }
+    return out;
+  };
+  Result<Filled> filled;
   if (pool_ != nullptr) {
-    status = co_await pool_->Run<Status>(std::move(work));
+    filled = co_await pool_->Run<Result<Filled>>(std::move(work));
   } else {
-    status = work();
+    filled = work();
   }
-  if (status) co_return std::nullopt;
-  http::Response resp = RegistryError(status.error());
-  if (status.error().code == ErrorCode::kTooManyRequests) {
-    std::optional<std::string> after = RetryAfterSeconds(status.error());
+  if (filled) {
+    if (!filled->stream && !filled->size) co_return std::nullopt;
+    // Not in the local store yet: answered from the upstream's size or the download.
+    http::Response resp;
+    resp.headers.Set("Docker-Content-Digest", route.arg);
+    resp.headers.Set("Content-Type", "application/octet-stream");
+    resp.headers.Set("ETag", "\"" + route.arg + "\"");
+    if (filled->size) {
+      resp.head_length = static_cast<uint64_t>(*filled->size);
+    } else {
+      resp.source_length = static_cast<uint64_t>(filled->stream->size);
+      resp.source = std::move(filled->stream->body);
+    }
+    co_return resp;
+  }
+  http::Response resp = RegistryError(filled.error());
+  if (filled.error().code == ErrorCode::kTooManyRequests) {
+    std::optional<std::string> after = RetryAfterSeconds(filled.error());
     if (after) resp.headers.Set("Retry-After", *after);
   }
   co_return resp;

@@ -160,7 +160,7 @@ http::Task<http::Response> RegistryService::Dispatch(http::Request& request) {
   if (denied) co_return std::move(*denied);
   if (pull_through_ && action == auth::Action::kPull &&
       (route->kind == RouteKind::kManifest || route->kind == RouteKind::kBlob)) {
-    std::optional<http::Response> failed = co_await PullThroughFirst(*route);
+    std::optional<http::Response> failed = co_await PullThroughFirst(request, *route);
     if (failed) co_return std::move(*failed);
   }
   Result<metadata::Repository> repo =

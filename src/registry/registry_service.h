@@ -49,8 +49,11 @@ class RegistryService {
 
   http::Task<http::Response> Dispatch(http::Request& request);
   // pull_through.cc: for GET/HEAD of a manifest or blob in a proxy-cache project, fills
-  // the local repository from the upstream; the error response when that fails.
-  http::Task<std::optional<http::Response>> PullThroughFirst(const Route& route);
+  // the local repository from the upstream. A response when it is answered there (an
+  // error, a blob streamed while it downloads, a blob's upstream size); none when the
+  // local store serves it.
+  http::Task<std::optional<http::Response>> PullThroughFirst(const http::Request& request,
+                                                             const Route& route);
   http::Task<http::Response> Base(http::Request& request);
   http::Task<http::Response> Catalog(http::Request& request);
   http::Task<http::Response> Tags(http::Request& request, const metadata::Repository& repo);

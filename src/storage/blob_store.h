@@ -50,6 +50,14 @@ class BlobWriter {
   virtual Status Commit(const Digest& expected) = 0;
   // Deletes the temporary data. The writer must not be used afterwards.
   virtual Status Cancel() = 0;
+
+  // A reader of this session's bytes while they are being written, for a caller that
+  // knows the final size `size` (a download whose length was announced). Its Read
+  // returns the bytes written past its position, and 0 when it has caught up with the
+  // writer — before `size` bytes that means "not yet", not the end. It stays readable
+  // after Commit or Cancel. May be called from another thread, concurrently with Write;
+  // BLOB_UPLOAD_UNKNOWN once the session is committed or cancelled.
+  virtual Result<std::unique_ptr<BlobReader>> OpenWritten(int64_t size) const = 0;
 };
 
 class BlobStore {

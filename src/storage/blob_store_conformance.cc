@@ -63,6 +63,37 @@ TEST_P(BlobStoreConformance, PutStatReadAll) {
   EXPECT_EQ(*store_->ReadAll(d, 1024), content);
 }
 
+TEST_P(BlobStoreConformance, OpenWrittenFollowsTheWriter) {
+  std::string content = Pattern(10000, 3);
+  auto writer = store_->CreateUpload();
+  ASSERT_TRUE(writer);
+  auto reader = (*writer)->OpenWritten(static_cast<int64_t>(content.size()));
+  ASSERT_TRUE(reader) << reader.error().message;
+  std::string got;
+  char buf[4096];
+  auto caught_up = (*reader)->Read(buf);
+  ASSERT_TRUE(caught_up);
+  EXPECT_EQ(*caught_up, 0u);  // nothing written yet: "not yet", not an error
+  for (size_t at = 0; at < content.size(); at += 3000) {
+    ASSERT_OK((*writer)->Write(Bytes(std::string_view(content).substr(at, 3000))));
+    for (;;) {
+      auto n = (*reader)->Read(buf);
+      ASSERT_TRUE(n) << n.error().message;
+      if (*n == 0) break;
+      got.append(buf, *n);
+    }
+    EXPECT_EQ(got.size(), std::min(at + 3000, content.size()));
+  }
+  // A reader opened before Commit keeps its data afterwards; a new one cannot be opened.
+  auto late = (*writer)->OpenWritten(static_cast<int64_t>(content.size()));
+  ASSERT_TRUE(late);
+  ASSERT_OK((*writer)->Commit(DigestFor(content)));
+  EXPECT_EQ(ReadToEnd(**late), content);
+  EXPECT_EQ(got, content);
+  EXPECT_EQ((*reader)->remaining(), 0);
+  EXPECT_CODE((*writer)->OpenWritten(1), ErrorCode::kBlobUploadUnknown);
+}
+
 TEST_P(BlobStoreConformance, PutRejectsWrongDigest) {
   Digest d = DigestFor("other");
   auto before = Sorted(env_->ListObjects());

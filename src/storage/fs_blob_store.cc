@@ -250,6 +250,31 @@ class FsBlobReader final : public BlobReader {
   int64_t remaining_;
 };
 
+// Follows an upload's data file while it grows (BlobWriter::OpenWritten): reading at the
+// end of what has been written so far returns 0 instead of failing.
+class FsFollowReader final : public BlobReader {
+ public:
+  FsFollowReader(UniqueFd fd, int64_t size) : fd_(std::move(fd)), remaining_(size) {}
+
+  Result<size_t> Read(std::span<char> buf) override {
+    size_t want = static_cast<size_t>(std::min<int64_t>(remaining_, buf.size()));
+    if (want == 0) return 0;
+    ssize_t n;
+    do {
+      n = ::read(fd_.get(), buf.data(), want);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return Fail(IoError("read"));
+    remaining_ -= n;
+    return static_cast<size_t>(n);
+  }
+
+  int64_t remaining() const override { return remaining_; }
+
+ private:
+  UniqueFd fd_;
+  int64_t remaining_;
+};
+
 // One helper thread that runs one job at a time for its owner: Start hands a job over,
 // Finish waits for its result. Used by a single owner thread; joined on destruction.
 class HelperThread {
@@ -402,6 +427,16 @@ class FsBlobWriter final : public BlobWriter {
   Status Cancel() override {
     if (!fd_) return Fail(UploadUnknown(id_));
     return RemoveSession();
+  }
+
+  Result<std::unique_ptr<BlobReader>> OpenWritten(int64_t size) const override {
+    int err = 0;
+    auto fd = OpenFile(paths_.UploadData(id_), O_RDONLY, &err);
+    if (!fd) {
+      if (IsMissing(err)) return Fail(UploadUnknown(id_));
+      return Fail(fd.error());
+    }
+    return std::make_unique<FsFollowReader>(std::move(*fd), size);
   }
 
  private:
