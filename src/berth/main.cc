@@ -187,6 +187,7 @@ int Serve(const ServeFlags& flags) {
 
   // Proxy-cache projects: manifests and blobs are filled from the project's endpoint
   // before the registry serves them.
+  metadata::ProxyCacheStore proxy_cache_store(**db);
   proxy::ProxyCache proxy_cache(endpoint_service,
                                 replication::LocalStores{.content = &content,
                                                          .blobs = &blobs,
@@ -194,8 +195,13 @@ int Serve(const ServeFlags& flags) {
                                                          .projects = &projects,
                                                          .labels = nullptr,
                                                          .owner_id = admin_id},
-                                proxy::ProxyOptions{});
+                                proxy::ProxyOptions{
+                                    .cache_store = &proxy_cache_store,
+                                    .expiry = std::chrono::seconds(cfg->proxy_cache_expiry_seconds)});
   registry.SetPullThrough(&proxy_cache);
+  // Expiry looks ten times per period, at least every hour.
+  proxy_cache.StartExpiry(std::min<std::chrono::seconds>(
+      std::chrono::hours(1), std::chrono::seconds(cfg->proxy_cache_expiry_seconds / 10)));
 
   api::ApiService api(auth, projects, artifacts, users, content,
                       api::ApiOptions{.version = BERTH_VERSION,

@@ -103,6 +103,8 @@ Status ApplyYamlFile(const std::string& path, Config& config) {
         config.replication_host_connections = value.as<int>();
       } else if (key == "replication_execution_retention") {
         config.replication_execution_retention = value.as<int>();
+      } else if (key == "proxy_cache_expiry_seconds") {
+        config.proxy_cache_expiry_seconds = value.as<int>();
       } else if (key == "proxy_cache_providers") {
         config.proxy_cache_providers = value.as<std::vector<std::string>>();
       } else {
@@ -143,7 +145,8 @@ Status ApplyEnvironment(const std::map<std::string, std::string>& env, Config& c
               {"BERTH_HEALTH_INTERVAL", &config.endpoint_health_interval_seconds},
               {"BERTH_REPLICATION_WORKERS", &config.replication_workers},
               {"BERTH_REPLICATION_HOST_CONNECTIONS", &config.replication_host_connections},
-              {"BERTH_REPLICATION_RETENTION", &config.replication_execution_retention}};
+              {"BERTH_REPLICATION_RETENTION", &config.replication_execution_retention},
+              {"BERTH_PROXY_CACHE_EXPIRY", &config.proxy_cache_expiry_seconds}};
   for (const auto& iv : ints) {
     if (auto v = get(iv.name)) {
       if (!ParseInt(*v, *iv.target)) {
@@ -200,6 +203,9 @@ std::vector<std::string> Validate(const Config& config) {
   }
   if (config.replication_host_connections < 1 || config.replication_host_connections > 64) {
     problems.push_back("replication_host_connections must be between 1 and 64");
+  }
+  if (config.proxy_cache_expiry_seconds < 1) {
+    problems.push_back("proxy_cache_expiry_seconds must be at least 1 (seconds; 604800 is 7 days)");
   }
   if (config.replication_execution_retention < 1) {
     problems.push_back("replication_execution_retention must be at least 1");

@@ -35,6 +35,9 @@ struct Config {
   // `proxy_cache_providers` or BERTH_PROXY_CACHE_PROVIDERS as a comma-separated list.
   std::vector<std::string> proxy_cache_providers = {"harbor",    "docker-hub", "aws-ecr",
                                                     "azure-acr", "google-gcr", "quay"};
+  // Cached content not pulled for this long is removed (BERTH_PROXY_CACHE_EXPIRY); the
+  // default is Harbor's 7 days.
+  int proxy_cache_expiry_seconds = 7 * 24 * 3600;
   // The built web UI (web/dist) served at /; BERTH_WEB_DIR. Empty: looked for next to
   // the binary (web/), then in the source tree it was built from (web/dist).
   std::string web_dir;

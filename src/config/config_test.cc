@@ -54,6 +54,17 @@ TEST(Config, ReplicationSettings) {
   EXPECT_NE(problems[0].find("replication_workers"), std::string::npos);
 }
 
+TEST(Config, ProxyCacheExpiry) {
+  Config c;
+  EXPECT_EQ(c.proxy_cache_expiry_seconds, 7 * 24 * 3600);
+  ASSERT_TRUE(ApplyEnvironment({{"BERTH_PROXY_CACHE_EXPIRY", "60"}}, c));
+  EXPECT_EQ(c.proxy_cache_expiry_seconds, 60);
+  c.proxy_cache_expiry_seconds = 0;
+  auto problems = Validate(c);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("proxy_cache_expiry_seconds"), std::string::npos) << problems[0];
+}
+
 TEST(Config, ProxyCacheProviders) {
   Config c;
   EXPECT_EQ(c.proxy_cache_providers, (std::vector<std::string>{"harbor", "docker-hub", "aws-ecr",

@@ -299,12 +299,15 @@ Result<RegistryView> EndpointService::Create(const NewRegistry& request) {
   return ToView(*created);
 }
 
-Result<std::unique_ptr<adapters::Adapter>> EndpointService::Connect(int64_t id) {
+Result<std::unique_ptr<adapters::Adapter>> EndpointService::Connect(int64_t id, int attempts) {
   auto record = Load(id);
   if (!record) return Fail(record.error());
   auto endpoint = Unseal(*record);
   if (!endpoint) return Fail(endpoint.error());
-  return adapters_.Create(*endpoint, deps_);
+  if (attempts <= 0) return adapters_.Create(*endpoint, deps_);
+  adapters::AdapterDeps deps = deps_;
+  deps.network.retry.attempts = attempts;
+  return adapters_.Create(*endpoint, deps);
 }
 
 Result<RegistryView> EndpointService::Get(int64_t id) {

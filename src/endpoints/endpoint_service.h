@@ -125,7 +125,8 @@ class EndpointService {
 
   // A live adapter for stored endpoint `id` (secret unsealed, the service's network
   // options), for replication. NOT_FOUND `registry <id> not found`. No network I/O.
-  Result<std::unique_ptr<adapters::Adapter>> Connect(int64_t id);
+  // `attempts` > 0 replaces the retry policy's tries per request (1: no retry).
+  Result<std::unique_ptr<adapters::Adapter>> Connect(int64_t id, int attempts = 0);
 
   const adapters::AdapterRegistry& adapters() const { return adapters_; }
   metadata::RegistryStore& store() { return store_; }

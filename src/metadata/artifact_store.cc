@@ -25,7 +25,8 @@ Repository ToRepository(const Row& r) {
 }
 
 #define BERTH_ARTIFACT_COLS \
-  "a.id, a.repository_id, a.digest, a.media_type, a.artifact_type, a.size, a.subject, a.push_time"
+  "a.id, a.repository_id, a.digest, a.media_type, a.artifact_type, a.size, a.subject, " \
+  "a.push_time, a.pull_time"
 
 Artifact ToArtifact(const Row& r) {
   return Artifact{.id = r.Int(0),
@@ -36,6 +37,7 @@ Artifact ToArtifact(const Row& r) {
                   .size = r.Int(5),
                   .subject = r.Text(6),
                   .push_time = r.Text(7),
+                  .pull_time = r.Text(8),
                   .tags = {}};
 }
 
@@ -160,6 +162,14 @@ Status ArtifactStore::IncrementPullCount(int64_t repository_id) {
   return Ok();
 }
 
+Status ArtifactStore::RecordPull(int64_t repository_id, std::string_view digest) {
+  BERTH_TRY(IncrementPullCount(repository_id));
+  auto n = db_.Exec("UPDATE artifacts SET pull_time = ? WHERE repository_id = ? AND digest = ?",
+                    {NowTimestamp(), repository_id, std::string(digest)});
+  if (!n) return Fail(n.error());
+  return Ok();
+}
+
 // ===== ArtifactStore: blob links =====
 
 Status ArtifactStore::LinkBlob(int64_t repository_id, std::string_view digest, int64_t size) {
@@ -215,7 +225,7 @@ Result<Artifact> ArtifactStore::PutManifest(const Artifact& artifact,
       static const std::string insert =
           "INSERT INTO artifacts (repository_id, digest, media_type, artifact_type, size, "
           "subject, push_time) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id, repository_id, "
-          "digest, media_type, artifact_type, size, subject, push_time";
+          "digest, media_type, artifact_type, size, subject, push_time, pull_time";
       auto row = tx.QueryOne(insert, {artifact.repository_id, artifact.digest, artifact.media_type,
                                       artifact.artifact_type, artifact.size, artifact.subject,
                                       artifact.push_time.empty() ? now : artifact.push_time});
@@ -291,7 +301,7 @@ Result<std::vector<Artifact>> ArtifactStore::AllArtifactsWithTags(int64_t reposi
   std::vector<Artifact> out;
   for (const auto& r : *rows) {
     if (out.empty() || out.back().id != r.Int(0)) out.push_back(ToArtifact(r));
-    if (!r.IsNull(8)) out.back().tags.push_back(r.Text(8));
+    if (!r.IsNull(9)) out.back().tags.push_back(r.Text(9));
   }
   return out;
 }

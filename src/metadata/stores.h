@@ -52,6 +52,8 @@ class ArtifactStore {
   // Deletes the repository with its artifacts, tags and blob links.
   Status DeleteRepository(int64_t repository_id);
   Status IncrementPullCount(int64_t repository_id);
+  // A manifest GET: the repository's pull count and the artifact's pull_time.
+  Status RecordPull(int64_t repository_id, std::string_view digest);
 
   // Blob links: a repository sees only the blobs linked to it.
   Status LinkBlob(int64_t repository_id, std::string_view digest, int64_t size);

@@ -71,6 +71,12 @@ ProxyCache::ProxyCache(endpoints::EndpointService& endpoints, const replication:
       options_(options) {}
 
 ProxyCache::~ProxyCache() {
+  {
+    std::lock_guard lock(expiry_mu_);
+    expiry_stop_ = true;
+  }
+  expiry_wake_.notify_all();
+  if (expiry_thread_.joinable()) expiry_thread_.join();
   cancel_->store(true);
   std::unique_lock lock(mu_);
   downloads_done_.wait(lock, [this] { return downloads_ == 0; });
@@ -93,15 +99,25 @@ Result<ProxyCache::Upstream> ProxyCache::Connect(const metadata::Project& projec
   std::lock_guard lock(mu_);
   CachedEnd& cached = ends_[project.registry_id];
   if (!cached.end || cached.update_time != view->update_time) {
-    auto adapter = endpoints_.Connect(project.registry_id);
-    if (!adapter) return Unreachable(up.name, adapter.error().message);
-    cached.end =
-        replication::MakeRemoteEnd(std::move(*adapter), fmt::format("{} {}", view->type, view->url),
-                                   remote::HostPort(view->url));
-    if (options_.decorate) cached.end = options_.decorate(std::move(cached.end));
+    auto make = [&](int attempts) -> Result<std::shared_ptr<replication::RegistryEnd>> {
+      auto adapter = endpoints_.Connect(project.registry_id, attempts);
+      if (!adapter) return Unreachable(up.name, adapter.error().message);
+      std::shared_ptr<replication::RegistryEnd> end = replication::MakeRemoteEnd(
+          std::move(*adapter), fmt::format("{} {}", view->type, view->url),
+          remote::HostPort(view->url));
+      if (options_.decorate) end = options_.decorate(std::move(end));
+      return end;
+    };
+    auto end = make(0);
+    if (!end) return Fail(end.error());
+    auto quick = make(1);
+    if (!quick) return Fail(quick.error());
+    cached.end = std::move(*end);
+    cached.quick = std::move(*quick);
     cached.update_time = view->update_time;
   }
   up.end = cached.end;
+  up.quick = cached.quick;
   return up;
 }
 
@@ -129,7 +145,7 @@ Status ProxyCache::EnsureManifest(const metadata::Project& project, std::string_
     Result<std::optional<replication::ManifestInfo>> head;
     {
       UpstreamLimits::Slot slot = limits_.Acquire(project);
-      head = up->end->HeadManifest(up->repository, reference);
+      head = up->quick->HeadManifest(up->repository, reference);
     }
     if (!head) {
       spdlog::warn("proxy: {}:{}: serving the cached copy: {}", repository, reference,
@@ -269,11 +285,15 @@ Result<std::optional<registry::BlobStream>> ProxyCache::OpenBlob(const metadata:
     }
     if (!flight) {
       // Stored already (for another repository): link it once the upstream confirms that
-      // this repository has it too.
+      // this repository has it too — unless expiry removed it meanwhile.
       auto size = UpstreamBlobSize(project, *up, *digest);
       if (!size) return Fail(size.error());
-      BERTH_TRY(Link(repository, *digest));
-      return Opened();
+      std::lock_guard lock(mu_);
+      if (local_.blobs->Stat(*digest)) {
+        BERTH_TRY(Link(repository, *digest));
+        return Opened();
+      }
+      continue;
     }
     if (started) {
       std::thread(&ProxyCache::Download, this, flight, project, *up, *digest).detach();
@@ -308,6 +328,7 @@ void ProxyCache::Download(std::shared_ptr<BlobFlight> flight, metadata::Project 
     auto writer = local_.blobs->CreateUpload();
     if (!writer) return Fail(writer.error());
     storage::BlobWriter& w = **writer;
+    w.ExpectReaders();
     flight->Run(*size, &w);
     Status read = ReadInto(project, up, digest, *size, w);
     std::set<std::string> repositories = flight->Finish();

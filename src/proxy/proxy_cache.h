@@ -33,8 +33,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "endpoints/endpoint_service.h"
+#include "metadata/proxy_cache_store.h"
 #include "proxy/blob_flight.h"
 #include "proxy/single_flight.h"
 #include "proxy/upstream_limits.h"
@@ -54,6 +56,17 @@ struct ProxyOptions {
   std::function<std::shared_ptr<replication::RegistryEnd>(
       std::shared_ptr<replication::RegistryEnd>)>
       decorate;
+  // Expiry (cache_expiry.cc): content not used for `expiry` is removed. Null store: never.
+  metadata::ProxyCacheStore* cache_store = nullptr;  // not owned
+  std::chrono::seconds expiry{7 * 24 * 3600};
+};
+
+// What one expiry pass removed.
+struct ExpiryReport {
+  int64_t artifacts = 0;     // manifests with their tags
+  int64_t links = 0;         // blob links of cached repositories
+  int64_t blobs = 0;         // blob contents no repository links any more
+  int64_t repositories = 0;  // cached repositories left empty
 };
 
 // The upstream repository that `repository` (in proxy project `project`) caches:
@@ -80,9 +93,22 @@ class ProxyCache : public registry::PullThrough {
   Status EnsureBlob(const metadata::Project& project, std::string_view repository,
                     std::string_view digest);
 
+  // cache_expiry.cc. Removes what proxy-cache projects have not used since `cutoff`:
+  // artifacts neither fetched nor pulled since, then blob links no remaining artifact
+  // names, then the contents no repository links (never one being downloaded), then
+  // repositories left empty. A client already reading a blob keeps reading it (the
+  // store's readers hold the data open). Needs ProxyOptions::cache_store.
+  Result<ExpiryReport> Expire(std::chrono::system_clock::time_point cutoff);
+  // Runs Expire(now - ProxyOptions::expiry) every `interval` on a background thread
+  // until destruction. Does nothing without a cache store or with expiry 0.
+  void StartExpiry(std::chrono::seconds interval);
+
  private:
   struct Upstream {
     std::shared_ptr<replication::RegistryEnd> end;
+    // The same endpoint without retries: revalidating a cached tag falls back to the
+    // cache at the first failure instead of after the retry policy's back-off.
+    std::shared_ptr<replication::RegistryEnd> quick;
     std::string name;        // the endpoint's name, for messages
     std::string repository;  // upstream repository name
     std::string unhealthy;   // why the endpoint is marked unhealthy; "" when it is not
@@ -111,13 +137,18 @@ class ProxyCache : public registry::PullThrough {
 
   struct CachedEnd {
     std::string update_time;
-    std::shared_ptr<replication::RegistryEnd> end;
+    std::shared_ptr<replication::RegistryEnd> end, quick;
   };
   std::mutex mu_;
   std::map<int64_t, CachedEnd> ends_;                                // by endpoint id
   std::map<std::string, std::shared_ptr<BlobFlight>> blob_flights_;  // by digest
   int downloads_ = 0;                                                // running threads
   std::condition_variable downloads_done_;
+
+  std::mutex expiry_mu_;
+  std::condition_variable expiry_wake_;
+  bool expiry_stop_ = false;
+  std::thread expiry_thread_;
 };
 
 }  // namespace berth::proxy

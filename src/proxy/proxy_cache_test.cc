@@ -17,6 +17,7 @@
 #include "content/manifest.h"
 #include "endpoints/secret_box.h"
 #include "metadata/migrate.h"
+#include "metadata/proxy_cache_store.h"
 #include "metadata/registry_store.h"
 #include "metadata/sqlite_database.h"
 #include "metadata/stores.h"
@@ -65,11 +66,16 @@ Image MakeImage(size_t layer_size, uint32_t seed) {
 }
 
 // Forwards to the real upstream end and counts the requests that reach it.
-class CountingEnd : public RegistryEnd {
- public:
-  explicit CountingEnd(std::shared_ptr<RegistryEnd> inner) : inner_(std::move(inner)) {}
+struct Counts {
   std::atomic<int> heads{0}, gets{0}, blob_heads{0}, blob_reads{0};
   std::atomic<int> active{0}, peak{0};  // upstream requests at once
+};
+
+// Every end the cache makes for the upstream counts into one Counts.
+class CountingEnd : public RegistryEnd {
+ public:
+  CountingEnd(std::shared_ptr<RegistryEnd> inner, Counts& counts)
+      : counts_(counts), inner_(std::move(inner)) {}
 
   std::string Describe() const override { return inner_->Describe(); }
   std::string HostKey() const override { return inner_->HostKey(); }
@@ -84,13 +90,13 @@ class CountingEnd : public RegistryEnd {
   }
   Result<std::optional<replication::ManifestInfo>> HeadManifest(std::string_view r,
                                                                 std::string_view ref) override {
-    ++heads;
-    Busy busy(*this);
+    ++counts_.heads;
+    Busy busy(counts_);
     return inner_->HeadManifest(r, ref);
   }
   Result<replication::Manifest> GetManifest(std::string_view r, std::string_view ref) override {
-    ++gets;
-    Busy busy(*this);
+    ++counts_.gets;
+    Busy busy(counts_);
     return inner_->GetManifest(r, ref);
   }
   Status PutManifest(std::string_view r, std::string_view ref, std::string_view b,
@@ -108,15 +114,15 @@ class CountingEnd : public RegistryEnd {
     return inner_->Referrers(r, d);
   }
   Result<std::optional<int64_t>> BlobSize(std::string_view r, std::string_view d) override {
-    ++blob_heads;
-    Busy busy(*this);
+    ++counts_.blob_heads;
+    Busy busy(counts_);
     return inner_->BlobSize(r, d);
   }
   Status ReadBlob(std::string_view r, std::string_view d, int64_t offset,
                   const replication::ByteSink& sink,
                   const replication::CancelToken& cancel) override {
-    ++blob_reads;
-    Busy busy(*this);
+    ++counts_.blob_reads;
+    Busy busy(counts_);
     return inner_->ReadBlob(r, d, offset, sink, cancel);
   }
   Result<bool> MountBlob(std::string_view r, std::string_view d, std::string_view f) override {
@@ -146,15 +152,16 @@ class CountingEnd : public RegistryEnd {
 
  private:
   struct Busy {
-    explicit Busy(CountingEnd& end) : end(end) {
+    explicit Busy(Counts& end) : end(end) {
       int now = ++end.active;
       int seen = end.peak;
       while (now > seen && !end.peak.compare_exchange_weak(seen, now)) {
       }
     }
     ~Busy() { --end.active; }
-    CountingEnd& end;
+    Counts& end;
   };
+  Counts& counts_;
   std::shared_ptr<RegistryEnd> inner_;
 };
 
@@ -205,11 +212,13 @@ class ProxyCacheTest : public ::testing::Test {
     project_ = *made;
     ASSERT_EQ(project_.registry_id, created->id);
 
+    cache_store_ = std::make_unique<metadata::ProxyCacheStore>(*db_);
     ProxyOptions options;
     options.backoff = std::chrono::milliseconds(20);
+    options.cache_store = cache_store_.get();
+    counter_ = std::make_shared<Counts>();
     options.decorate = [this](std::shared_ptr<RegistryEnd> end) -> std::shared_ptr<RegistryEnd> {
-      counter_ = std::make_shared<CountingEnd>(std::move(end));
-      return counter_;
+      return std::make_shared<CountingEnd>(std::move(end), *counter_);
     };
     replication::LocalStores local{.content = content_.get(),
                                    .blobs = blobs_.get(),
@@ -265,8 +274,9 @@ class ProxyCacheTest : public ::testing::Test {
   std::unique_ptr<endpoints::SecretBox> box_;
   adapters::AdapterRegistry adapter_registry_;
   std::unique_ptr<endpoints::EndpointService> endpoint_service_;
+  std::unique_ptr<metadata::ProxyCacheStore> cache_store_;
   metadata::Project project_;
-  std::shared_ptr<CountingEnd> counter_;
+  std::shared_ptr<Counts> counter_;
   std::unique_ptr<ProxyCache> cache_;
   std::unique_ptr<remote::DistributionClient> remote_;
 };
@@ -491,6 +501,54 @@ TEST_F(ProxyCacheTest, ProxySpeedLimitsTheDownload) {
   const auto took = std::chrono::steady_clock::now() - start;
   // 300 KiB at 100 KB/s after a 100 KB burst: at least about two seconds.
   EXPECT_GE(took, std::chrono::milliseconds(1500));
+}
+
+TEST_F(ProxyCacheTest, ExpiryRemovesWhatWasNotUsedAndSparesReadersAndOtherProjects) {
+  Image image = MakeImage(64 << 10, 40);
+  PushUpstream("app", "v1", image);
+  ASSERT_TRUE(cache_->EnsureManifest(project_, "cache/app", "v1").has_value());
+  for (const std::string* blob : {&image.config, &image.layer}) {
+    ASSERT_TRUE(cache_->EnsureBlob(project_, "cache/app", Sha256Digest(*blob)).has_value());
+  }
+  // The config is also in a normal project: its contents must stay.
+  auto local = projects_->Create(metadata::Project{.name = "local", .owner_id = 1});
+  ASSERT_TRUE(local.has_value());
+  auto local_repo = content_->ResolveRepository("local/keep", true);
+  ASSERT_TRUE(local_repo.has_value()) << local_repo.error().message;
+  ASSERT_TRUE(content_->LinkBlob(*local_repo, *Digest::Parse(Sha256Digest(image.config))));
+
+  auto now = std::chrono::system_clock::now();
+  auto nothing = cache_->Expire(now - std::chrono::hours(1));
+  ASSERT_TRUE(nothing.has_value()) << nothing.error().message;
+  EXPECT_EQ(nothing->artifacts + nothing->links + nothing->blobs, 0);
+
+  // A client in the middle of reading the layer.
+  auto reader = blobs_->Open(*Digest::Parse(Sha256Digest(image.layer)));
+  ASSERT_TRUE(reader.has_value());
+  char first[100];
+  ASSERT_TRUE((*reader)->Read(first).has_value());
+
+  auto report = cache_->Expire(now + std::chrono::hours(1));
+  ASSERT_TRUE(report.has_value()) << report.error().message;
+  EXPECT_EQ(report->artifacts, 1);
+  EXPECT_EQ(report->links, 3);  // manifest, config, layer
+  EXPECT_EQ(report->blobs, 2);  // not the config, still linked by the normal project
+  EXPECT_EQ(report->repositories, 1);
+  EXPECT_EQ(LocalDigest("cache/app", "v1"), "");
+  EXPECT_TRUE(blobs_->Stat(*Digest::Parse(Sha256Digest(image.config))).has_value());
+  EXPECT_FALSE(blobs_->Stat(*Digest::Parse(Sha256Digest(image.layer))).has_value());
+
+  auto rest = Drain(**reader);
+  ASSERT_TRUE(rest.has_value()) << rest.error().message;
+  EXPECT_TRUE(std::string(first, sizeof first) + *rest == image.layer);
+  auto remaining = Drain(**blobs_->Open(*Digest::Parse(Sha256Digest(image.config))));
+  ASSERT_TRUE(remaining.has_value());
+  EXPECT_EQ(*remaining, image.config);
+
+  // Pulled again, it comes back from upstream.
+  ASSERT_TRUE(cache_->EnsureManifest(project_, "cache/app", "v1").has_value());
+  ASSERT_TRUE(cache_->EnsureBlob(project_, "cache/app", Sha256Digest(image.layer)).has_value());
+  EXPECT_TRUE(LocalBlob("cache/app", Sha256Digest(image.layer)));
 }
 
 }  // namespace

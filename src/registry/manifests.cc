@@ -43,7 +43,7 @@ http::Task<http::Response> RegistryService::Manifest(http::Request& request,
   }
   auto manifest = content_.GetManifest(repo, *ref);
   if (!manifest) co_return RegistryError(manifest.error());
-  (void)artifacts_.IncrementPullCount(repo.id);
+  (void)artifacts_.RecordPull(repo.id, manifest->digest.str());
   resp.headers.Set("Content-Type", manifest->media_type);
   resp.headers.Set("Docker-Content-Digest", manifest->digest.str());
   resp.headers.Set("ETag", "\"" + manifest->digest.str() + "\"");

@@ -58,6 +58,10 @@ class BlobWriter {
   // after Commit or Cancel. May be called from another thread, concurrently with Write;
   // BLOB_UPLOAD_UNKNOWN once the session is committed or cancelled.
   virtual Result<std::unique_ptr<BlobReader>> OpenWritten(int64_t size) const = 0;
+  // Says that the bytes will be read back while being written (OpenWritten), so they
+  // should stay in memory caches rather than go straight to the device. Call before the
+  // first Write, from the writing thread.
+  virtual void ExpectReaders() {}
 };
 
 class BlobStore {

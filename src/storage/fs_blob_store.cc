@@ -429,6 +429,9 @@ class FsBlobWriter final : public BlobWriter {
     return RemoveSession();
   }
 
+  // Direct writes would bypass the page cache, and every follower would read from disk.
+  void ExpectReaders() override { direct_failed_ = true; }
+
   Result<std::unique_ptr<BlobReader>> OpenWritten(int64_t size) const override {
     int err = 0;
     auto fd = OpenFile(paths_.UploadData(id_), O_RDONLY, &err);
