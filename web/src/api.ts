@@ -177,3 +177,82 @@ export interface Project {
   creation_time?: string;
   metadata?: Record<string, string>;
 }
+
+export interface ReplicationFilter {
+  type: string; // name | tag | label | resource
+  value: string | string[];
+  decoration?: string; // matches | excludes (tag and label filters)
+}
+
+export interface ReplicationPolicy {
+  id: number;
+  name: string;
+  description?: string;
+  src_registry?: Registry | null; // id 0 is this Berth ("Local")
+  dest_registry?: Registry | null;
+  dest_namespace?: string;
+  dest_namespace_replace_count?: number;
+  trigger?: { type?: string; trigger_settings?: { cron?: string } } | null;
+  filters?: ReplicationFilter[] | null;
+  replicate_deletion?: boolean;
+  override?: boolean;
+  enabled?: boolean;
+  speed?: number; // Kbps; 0 or -1: unlimited
+  copy_by_chunk?: boolean;
+  single_active_replication?: boolean;
+  creation_time?: string;
+  update_time?: string;
+}
+
+export interface ReplicationExecution {
+  id: number;
+  policy_id: number;
+  status: string; // InProgress | Succeed | Failed | Stopped
+  status_text?: string;
+  trigger?: string;
+  total?: number;
+  failed?: number;
+  succeed?: number;
+  in_progress?: number;
+  stopped?: number;
+  bytes?: number;
+  start_time?: string;
+  end_time?: string;
+}
+
+export interface ReplicationTask {
+  id: number;
+  execution_id: number;
+  status: string;
+  operation?: string;
+  resource_type?: string;
+  src_resource?: string;
+  dst_resource?: string;
+  bytes?: number;
+  artifacts_done?: number;
+  artifacts_total?: number;
+  start_time?: string;
+  end_time?: string;
+}
+
+// A plain-text resource (a task log) with the session's credentials.
+export async function callText(path: string): Promise<string> {
+  const session = currentSession();
+  const headers: Record<string, string> = { Accept: 'text/plain', 'X-Requested-With': 'XMLHttpRequest' };
+  if (session) headers.Authorization = session.authorization;
+  let response: Response;
+  try {
+    response = await fetch(kApiBase + path, { headers, credentials: 'omit', cache: 'no-store' });
+  } catch (e) {
+    throw new ApiError(0, 'NETWORK', `cannot reach the server: ${(e as Error).message}`);
+  }
+  if (!response.ok) {
+    const error = await errorFrom(response);
+    if (error.status === 401) {
+      clearSession();
+      window.dispatchEvent(new CustomEvent(kSessionExpired));
+    }
+    throw error;
+  }
+  return response.text();
+}

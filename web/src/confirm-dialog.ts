@@ -8,11 +8,13 @@ export class ConfirmDialog extends LitElement {
     heading: { state: true },
     message: { state: true },
     confirmLabel: { state: true },
+    danger: { state: true },
   };
 
   declare heading: string;
   declare message: string;
   declare confirmLabel: string;
+  declare danger: boolean;
   private resolve: ((ok: boolean) => void) | null = null;
 
   constructor() {
@@ -20,12 +22,15 @@ export class ConfirmDialog extends LitElement {
     this.heading = '';
     this.message = '';
     this.confirmLabel = 'Delete';
+    this.danger = true;
   }
 
-  async ask(heading: string, message: string, confirmLabel = 'Delete'): Promise<boolean> {
+  // `danger` false shows the confirm button in the ordinary colour (Replicate, not Delete).
+  async ask(heading: string, message: string, confirmLabel = 'Delete', danger = true): Promise<boolean> {
     this.heading = heading;
     this.message = message;
     this.confirmLabel = confirmLabel;
+    this.danger = danger;
     await this.updateComplete;
     const dialog = this.renderRoot.querySelector('dialog') as HTMLDialogElement;
     dialog.returnValue = '';
@@ -50,7 +55,7 @@ export class ConfirmDialog extends LitElement {
       <p id="confirm-message">${this.message}</p>
       <div class="buttons">
         <button class="cancel" @click=${() => this.finish(false)}>Cancel</button>
-        <button class="danger primary" @click=${() => this.finish(true)}>${this.confirmLabel}</button>
+        <button class=${this.danger ? 'danger primary' : 'primary'} @click=${() => this.finish(true)}>${this.confirmLabel}</button>
       </div>
     </dialog>`;
   }
