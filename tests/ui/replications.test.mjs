@@ -203,8 +203,15 @@ describe('replications', () => {
     await task.getByRole('button', { name: /^Log of task/ }).click();
     const log = page.getByTestId('task-log');
     await log.waitFor();
-    assert.match(await log.textContent(), /hello/);
+    assert.match(await log.textContent(), /copied mirror\/hello@sha256:[0-9a-f]{64} as \[v1\]/);
+    assert.match(await log.textContent(), /the task succeeded/);
     await screenshot(page, 'task-log');
+    // The same log as plain text in a tab of its own.
+    const [tab] = await Promise.all([page.waitForEvent('popup'), page.getByRole('link', { name: 'Open as text' }).click()]);
+    await tab.waitForLoadState();
+    assert.equal(await tab.evaluate(() => document.contentType), 'text/plain');
+    assert.equal((await tab.evaluate(() => document.body.innerText)).trim(), (await log.textContent()).trim());
+    await tab.close();
     await page.keyboard.press('Escape');
     await log.waitFor({ state: 'hidden' });
 
