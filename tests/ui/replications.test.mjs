@@ -1,7 +1,8 @@
 // Administration → Replications in a real browser: a push rule to a docker-registry
 // endpoint made through the form (a bad cron refused with the server's reason first),
 // Replicate, the execution watched to Succeeded, the task and its log, and the image
-// found in the docker-registry; Edit; Stop of a slow run; Delete. Against a real
+// found in the docker-registry; Edit; a pull-based rule bringing the image back; Stop of
+// a slow run; Delete. Against a real
 // `berth serve` and a real docker-registry.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -234,6 +235,49 @@ describe('replications', () => {
     await dialog().waitFor({ state: 'hidden' });
     await row('to-cncf').locator('td').nth(8).filter({ hasText: 'by hand only' }).waitFor();
     assert.equal((await row('to-cncf').locator('td').nth(7).textContent()).trim(), 'Manual');
+  });
+
+  test('pull-based rule: the image comes back from the docker-registry into Berth', async () => {
+    await page.getByRole('button', { name: '+ New Replication Rule' }).click();
+    await dialog().getByRole('heading', { name: 'New Replication Rule' }).waitFor();
+    await dialog().locator('#rule-name').fill('from-cncf');
+    await dialog().getByLabel('Pull-based').check();
+    // Pull rules have a source registry and no destination registry, deletion switch or event trigger.
+    assert.equal(await dialog().getByLabel('Destination registry').count(), 0);
+    assert.equal(await dialog().getByLabel('Delete remote resources when locally deleted').count(), 0);
+    assert.deepEqual(
+      await dialog().getByLabel('Trigger Mode').locator('option').allTextContents(),
+      ['Manual', 'Scheduled'],
+    );
+    await dialog().getByLabel('Source registry').selectOption({ label: `cncf-${cncf.url} (Docker Registry)` });
+    await dialog().getByLabel('Name filter', { exact: true }).fill('mirror/**');
+    await dialog().getByLabel('Namespace').fill('big');
+    await dialog().getByLabel('Flattening').selectOption({ label: 'Flatten All Levels' });
+    await dialog().getByLabel('Bandwidth', { exact: true }).fill('10');
+    await dialog().getByLabel('Bandwidth unit').selectOption('Mbps');
+    await dialog().getByLabel('Single active replication').check();
+    await dialog().getByRole('button', { name: 'Save' }).click();
+    await dialog().waitFor({ state: 'hidden' });
+    await row('from-cncf').waitFor();
+    const cells = row('from-cncf').locator('td');
+    assert.equal((await cells.nth(3).textContent()).trim(), 'pull-based');
+    assert.equal((await cells.nth(4).textContent()).trim(), 'cncf');
+    assert.equal((await cells.nth(5).textContent()).trim(), 'Local');
+    const [stored] = await berth.api('GET', '/replication/policies?q=name%3Dfrom-cncf');
+    assert.equal(stored.speed, 10 * 1024);
+    assert.equal(stored.single_active_replication, true);
+
+    await row('from-cncf').getByRole('radio').check();
+    await page.getByRole('button', { name: 'Replicate', exact: true }).click();
+    await confirm().getByRole('button', { name: 'Replicate' }).click();
+    const first = executions().locator('tbody tr[data-execution]').first();
+    await first.getByTestId('execution-status').filter({ hasText: 'Succeeded' }).waitFor({ timeout: 30000 });
+    await tasks().locator('tbody tr[data-task]').first().getByTestId('task-status').filter({ hasText: 'Succeeded' }).waitFor();
+    const manifest = await fetch(`${berth.url}/v2/big/hello/manifests/v1`, {
+      headers: { Accept: kOciManifest, Authorization: berth.auth },
+    });
+    assert.equal(manifest.status, 200);
+    assert.equal(manifest.headers.get('docker-content-digest'), helloDigest);
   });
 
   test('Stop: a slow run shows its progress and is stopped', async () => {

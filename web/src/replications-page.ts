@@ -51,6 +51,17 @@ const kStatusWords: Record<string, string> = {
   Running: 'Running',
 };
 
+function sizeText(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
 function statusWord(status: string): string {
   return kStatusWords[status] ?? status;
 }
@@ -374,7 +385,7 @@ export class ReplicationsPage extends LitElement {
       <progress max=${Math.max(total, 1)} value=${total ? done : isRunning(e.status) ? 0 : 1} aria-label="Execution ${e.id} progress"></progress>
       <span data-testid="counters"
         >${e.succeed ?? 0} succeeded, ${e.failed ?? 0} failed, ${e.in_progress ?? 0} in progress, ${e.stopped ?? 0}
-        stopped, ${total} total</span
+        stopped, ${total} total${e.bytes ? `; ${sizeText(e.bytes)} sent` : ''}</span
       >
     </div>`;
   }
@@ -519,7 +530,13 @@ export class ReplicationsPage extends LitElement {
         <button class="primary" @click=${() => this.ruleDialog.open(null)}>+ New Replication Rule</button>
         <button ?disabled=${!selected} @click=${this.editSelected}>Edit</button>
         <button class="danger" ?disabled=${!selected} @click=${this.deleteSelected}>Delete</button>
-        <button ?disabled=${!selected || !selected.enabled} @click=${this.replicateSelected}>Replicate</button>
+        <button
+          ?disabled=${!selected || !selected.enabled}
+          title=${selected && !selected.enabled ? 'Enable the rule to replicate it' : ''}
+          @click=${this.replicateSelected}
+        >
+          Replicate
+        </button>
         <span class="spacer"></span>
         <label class="sr-only" for="filter">Filter replication rules by name</label>
         <input id="filter" type="search" placeholder="Filter by name" .value=${this.filter} @input=${this.onFilter} />

@@ -43,6 +43,7 @@ interface Form {
   deletion: boolean;
   enabled: boolean;
   copyByChunk: boolean;
+  singleActive: boolean;
 }
 
 function emptyForm(): Form {
@@ -68,6 +69,7 @@ function emptyForm(): Form {
     deletion: false,
     enabled: true,
     copyByChunk: false,
+    singleActive: false,
   };
 }
 
@@ -103,6 +105,7 @@ function formFrom(p: ReplicationPolicy): Form {
   form.deletion = p.replicate_deletion ?? false;
   form.enabled = p.enabled ?? true;
   form.copyByChunk = p.copy_by_chunk ?? false;
+  form.singleActive = p.single_active_replication ?? false;
   return form;
 }
 
@@ -208,6 +211,7 @@ export class RuleDialog extends LitElement {
       replicate_deletion: f.mode === 'push' && f.deletion,
       enabled: f.enabled,
       copy_by_chunk: f.copyByChunk,
+      single_active_replication: f.singleActive && f.trigger !== 'event_based',
     };
   }
 
@@ -249,7 +253,7 @@ export class RuleDialog extends LitElement {
     />`;
   }
 
-  private check(id: string, key: 'override' | 'deletion' | 'enabled' | 'copyByChunk', label: string, hint = '') {
+  private check(id: string, key: 'override' | 'deletion' | 'enabled' | 'copyByChunk' | 'singleActive', label: string, hint = '') {
     return html`<label class="check">
         <input
           id=${id}
@@ -483,6 +487,14 @@ export class RuleDialog extends LitElement {
               ? this.check('deletion', 'deletion', 'Delete remote resources when locally deleted')
               : nothing}
             ${this.check('copy-by-chunk', 'copyByChunk', 'Copy by chunk')}
+            ${f.trigger === 'event_based'
+              ? nothing
+              : this.check(
+                  'single-active',
+                  'singleActive',
+                  'Single active replication',
+                  'Do not start an execution of this rule while another one is still running.',
+                )}
             ${this.check('enabled', 'enabled', 'Enable rule')}
           </div>
 
