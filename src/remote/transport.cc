@@ -281,6 +281,9 @@ Result<HttpResponse> Transport::Perform(const TransportRequest& request) {
     curl_easy_setopt(easy, CURLOPT_TIMEOUT, static_cast<long>(network_.timeout.count()));
   }
   if (request.blob) {
+    // Blob bodies arrive in large pieces: a sink (hash, file write) is called ~30 times
+    // less often than with curl's 16 KiB default.
+    curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, 512L * 1024);
     ex.idle = network_.idle_timeout;
     ex.where = url.host + ":" + std::to_string(url.port);
     ex.last_move = std::chrono::steady_clock::now();
