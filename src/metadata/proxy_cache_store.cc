@@ -76,12 +76,14 @@ Result<bool> ProxyCacheStore::IsLinkedAnywhere(std::string_view digest) {
   return row->has_value();
 }
 
-Result<int64_t> ProxyCacheStore::DeleteEmptyRepositories() {
+Result<int64_t> ProxyCacheStore::DeleteEmptyRepositories(std::string_view cutoff) {
   auto n = db_.Exec(
       "DELETE FROM repositories WHERE id IN (SELECT r.id FROM repositories r" +
-      std::string(kCachedProject) +
-      " WHERE NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.repository_id = r.id) "
-      "AND NOT EXISTS (SELECT 1 FROM blob_links l WHERE l.repository_id = r.id))");
+          std::string(kCachedProject) +
+          " WHERE r.creation_time < ? "
+          "AND NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.repository_id = r.id) "
+          "AND NOT EXISTS (SELECT 1 FROM blob_links l WHERE l.repository_id = r.id))",
+      {std::string(cutoff)});
   if (!n) return Fail(n.error());
   return *n;
 }

@@ -40,9 +40,9 @@ class ProxyCacheStore {
   Result<bool> UnlinkUnreferenced(int64_t repository_id, std::string_view digest);
   // True when some repository (of any project) links the blob.
   Result<bool> IsLinkedAnywhere(std::string_view digest);
-  // Deletes repositories of proxy-cache projects left with no artifact and no blob link;
-  // how many.
-  Result<int64_t> DeleteEmptyRepositories();
+  // Deletes repositories of proxy-cache projects created before `cutoff` and left with
+  // no artifact and no blob link; how many.
+  Result<int64_t> DeleteEmptyRepositories(std::string_view cutoff);
 
  private:
   Database& db_;

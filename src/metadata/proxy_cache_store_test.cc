@@ -92,7 +92,11 @@ TEST_F(ProxyCacheStoreTest, LinksNoArtifactNamesAreUnlinkedThenEmptyRepositories
   }
   EXPECT_TRUE(*store_->IsLinkedAnywhere(D('1')));  // the normal project still has it
   EXPECT_FALSE(*store_->IsLinkedAnywhere(D('a')));
-  auto removed = store_->DeleteEmptyRepositories();
+  // Only repositories older than the cutoff: one made just now may be about to be filled.
+  auto young = store_->DeleteEmptyRepositories(cutoff);
+  ASSERT_TRUE(young.has_value());
+  EXPECT_EQ(*young, 0);
+  auto removed = store_->DeleteEmptyRepositories("9999-01-01T00:00:00.000Z");
   ASSERT_TRUE(removed.has_value());
   EXPECT_EQ(*removed, 1);
   EXPECT_FALSE(artifacts_->GetRepository("cache/app")->has_value());

@@ -36,7 +36,12 @@ Result<std::unique_ptr<storage::BlobReader>> BlobFlight::Follow() {
   std::unique_lock lock(mu_);
   cv_.wait(lock, [this] { return phase_ != Phase::kStarting; });
   if (phase_ != Phase::kRunning) return std::unique_ptr<storage::BlobReader>();
-  return writer_->OpenWritten(size_);
+  auto reader = writer_->OpenWritten(size_);
+  // Committed meanwhile: the caller waits for the flight and reads the store.
+  if (!reader && reader.error().code == ErrorCode::kBlobUploadUnknown) {
+    return std::unique_ptr<storage::BlobReader>();
+  }
+  return reader;
 }
 
 Status BlobFlight::Wait() {
@@ -63,6 +68,7 @@ std::set<std::string> BlobFlight::Finish() {
 }
 
 void BlobFlight::Done(Status result) {
+  if (verdict() == 0) Verdict(false);
   {
     std::lock_guard lock(mu_);
     result_ = std::move(result);
@@ -87,6 +93,10 @@ class FollowSource final : public http::BodySource {
     for (;;) {
       const bool ended = flight_->done();
       auto n = Step(buf, ended);
+      if (n && *n > 0 && sent_ >= size_) {
+        while (flight_->verdict() == 0) std::this_thread::sleep_for(kFirstWait);
+        return Judged(*n);
+      }
       if (!n || *n > 0 || sent_ >= size_) return n;
       std::this_thread::sleep_for(wait);
       wait = std::min(wait * 2, kLongestWait);
@@ -98,8 +108,21 @@ class FollowSource final : public http::BodySource {
     for (;;) {
       const bool ended = flight_->done();
       Result<size_t> n = Step(buf, ended);
-      if (!n || *n > 0 || sent_ >= size_) co_return n;
+      const bool last = n && *n > 0 && sent_ >= size_;
+      if (!last && (!n || *n > 0 || sent_ >= size_)) co_return n;
+      // Caught up with the writer, or holding the last bytes until the digest is judged.
+      if (!last || flight_->verdict() != 0) {
+        if (last) co_return Judged(*n);
+      }
       boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+      if (last) {
+        while (flight_->verdict() == 0) {
+          timer.expires_after(kFirstWait);
+          boost::system::error_code ec;
+          co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+        }
+        co_return Judged(*n);
+      }
       timer.expires_after(wait);
       boost::system::error_code ec;
       co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
@@ -125,6 +148,14 @@ class FollowSource final : public http::BodySource {
     Status result = flight_->Wait();
     if (!result) return Fail(result.error());
     return Fail(ErrorCode::kInternal, "the downloaded blob is shorter than the upstream announced");
+  }
+
+  // The last `n` bytes, once the flight has judged the blob.
+  Result<size_t> Judged(size_t n) {
+    if (flight_->verdict() > 0) return n;
+    Status result = flight_->Wait();
+    if (!result) return Fail(result.error());
+    return Fail(ErrorCode::kDigestInvalid, "the downloaded blob does not match its digest");
   }
 
   std::shared_ptr<BlobFlight> flight_;

@@ -7,8 +7,9 @@
 //
 // FollowSource serves a client from a flight: it reads the bytes already written and,
 // when it has caught up, waits on a timer (never blocking an io thread) until more
-// arrive or the flight ends. If the flight fails, the client gets an error once it has
-// read what was written, and the server closes the connection.
+// arrive or the flight ends. The last bytes are held back until the whole blob has
+// matched its digest, so a client never receives a complete wrong blob: if the flight
+// fails, the client gets an error instead and the server closes the connection.
 //
 // Thread safety: every method may be called from any thread.
 #pragma once
@@ -44,11 +45,18 @@ class BlobFlight {
   // Blocks until the flight is done; its result.
   Status Wait();
 
+  // Whether all bytes have arrived and matched the digest: 0 not yet, 1 yes, -1 no.
+  int verdict() const { return verdict_.load(std::memory_order_acquire); }
+
   // ---- the downloader's side
   // The size is known and bytes will go to `writer` (which the downloader keeps using).
   void Run(int64_t size, const storage::BlobWriter* writer);
-  // No more readers (call before Commit or Cancel, which end OpenWritten); returns the
-  // repositories to link after the commit.
+  // Every byte arrived and matched the digest (or not). Readers may still join until
+  // Finish; their OpenWritten fails once the writer has committed.
+  void Verdict(bool verified) { verdict_.store(verified ? 1 : -1, std::memory_order_release); }
+  // No more readers (call before Cancel, which ends OpenWritten; a commit may come
+  // first: readers then find OpenWritten failing and wait); returns the repositories
+  // to link.
   std::set<std::string> Finish();
   void Done(Status result);
   bool done() const { return done_.load(std::memory_order_acquire); }
@@ -62,6 +70,7 @@ class BlobFlight {
   std::set<std::string> repositories_;
   Status result_;
   std::atomic<bool> done_{false};
+  std::atomic<int> verdict_{0};
 };
 
 // An http::BodySource of `size` bytes read from a running flight.

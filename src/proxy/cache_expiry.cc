@@ -50,7 +50,8 @@ Result<ExpiryReport> ProxyCache::Expire(std::chrono::system_clock::time_point cu
     }
   }
 
-  auto repositories = store->DeleteEmptyRepositories();
+  std::unique_lock no_filling(repositories_mu_);
+  auto repositories = store->DeleteEmptyRepositories(cutoff);
   if (!repositories) return Fail(repositories.error());
   report.repositories = *repositories;
   return report;

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <set>
+#include <shared_mutex>
 #include <thread>
 
 #include "common/names.h"
@@ -13,9 +14,9 @@
 namespace berth::proxy {
 namespace {
 
-bool Retryable(const Error& error) {
-  return error.code == ErrorCode::kUnavailable || error.code == ErrorCode::kTooManyRequests;
-}
+// Worth another attempt here. A 429 is not: it goes back to the client with the
+// upstream's Retry-After at once (a cached copy is served instead when there is one).
+bool Retryable(const Error& error) { return error.code == ErrorCode::kUnavailable; }
 
 std::unexpected<Error> Unreachable(const std::string& name, std::string_view why) {
   return Fail(ErrorCode::kUnavailable,
@@ -99,25 +100,17 @@ Result<ProxyCache::Upstream> ProxyCache::Connect(const metadata::Project& projec
   std::lock_guard lock(mu_);
   CachedEnd& cached = ends_[project.registry_id];
   if (!cached.end || cached.update_time != view->update_time) {
-    auto make = [&](int attempts) -> Result<std::shared_ptr<replication::RegistryEnd>> {
-      auto adapter = endpoints_.Connect(project.registry_id, attempts);
-      if (!adapter) return Unreachable(up.name, adapter.error().message);
-      std::shared_ptr<replication::RegistryEnd> end = replication::MakeRemoteEnd(
-          std::move(*adapter), fmt::format("{} {}", view->type, view->url),
-          remote::HostPort(view->url));
-      if (options_.decorate) end = options_.decorate(std::move(end));
-      return end;
-    };
-    auto end = make(0);
-    if (!end) return Fail(end.error());
-    auto quick = make(1);
-    if (!quick) return Fail(quick.error());
-    cached.end = std::move(*end);
-    cached.quick = std::move(*quick);
+    // One attempt per request: the cache retries what is worth retrying itself, and a
+    // cached copy is served at the first failure instead of after a retry back-off.
+    auto adapter = endpoints_.Connect(project.registry_id, 1);
+    if (!adapter) return Unreachable(up.name, adapter.error().message);
+    cached.end =
+        replication::MakeRemoteEnd(std::move(*adapter), fmt::format("{} {}", view->type, view->url),
+                                   remote::HostPort(view->url));
+    if (options_.decorate) cached.end = options_.decorate(std::move(cached.end));
     cached.update_time = view->update_time;
   }
   up.end = cached.end;
-  up.quick = cached.quick;
   return up;
 }
 
@@ -145,7 +138,7 @@ Status ProxyCache::EnsureManifest(const metadata::Project& project, std::string_
     Result<std::optional<replication::ManifestInfo>> head;
     {
       UpstreamLimits::Slot slot = limits_.Acquire(project);
-      head = up->quick->HeadManifest(up->repository, reference);
+      head = up->end->HeadManifest(up->repository, reference);
     }
     if (!head) {
       spdlog::warn("proxy: {}:{}: serving the cached copy: {}", repository, reference,
@@ -193,6 +186,7 @@ Status ProxyCache::FetchManifest(const metadata::Project& project, const Upstrea
   }
   auto ref = ParseReference(reference);
   if (!ref) return Fail(ref.error());
+  std::shared_lock filling(repositories_mu_);  // expiry does not remove it meanwhile
   auto repo = local_.content->ResolveRepository(repository, true);
   if (!repo) return Fail(repo.error());
   auto stored = local_.content->CacheManifest(*repo, *ref, manifest->bytes, manifest->media_type);
@@ -224,6 +218,7 @@ Result<int64_t> ProxyCache::UpstreamBlobSize(const metadata::Project& project, c
 }
 
 Status ProxyCache::Link(std::string_view repository, const Digest& digest) {
+  std::shared_lock filling(repositories_mu_);  // expiry does not remove it meanwhile
   auto repo = local_.content->ResolveRepository(repository, true);
   if (!repo) return Fail(repo.error());
   return local_.content->LinkBlob(*repo, digest);
@@ -331,8 +326,15 @@ void ProxyCache::Download(std::shared_ptr<BlobFlight> flight, metadata::Project 
     w.ExpectReaders();
     flight->Run(*size, &w);
     Status read = ReadInto(project, up, digest, *size, w);
-    std::set<std::string> repositories = flight->Finish();
+    if (read && w.digest() != digest.str()) {
+      read = Fail(ErrorCode::kDigestInvalid,
+                  fmt::format("the upstream registry {} sent bytes for blob {} that hash to {}",
+                              up.name, digest.str(), w.digest()));
+    }
+    flight->Verdict(read.has_value());  // releases the last bytes to the readers
+    // Readers may still join while the commit makes the blob durable.
     if (read) read = w.Commit(digest);
+    std::set<std::string> repositories = flight->Finish();
     if (!read) {
       (void)w.Cancel();
       return read;

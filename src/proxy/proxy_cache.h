@@ -31,6 +31,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -48,7 +49,8 @@
 namespace berth::proxy {
 
 struct ProxyOptions {
-  // Retries of an upstream step on kUnavailable / kTooManyRequests, and the first delay.
+  // Retries of an upstream step on kUnavailable, and the first delay. A 429 is passed
+  // on to the client at once, with the upstream's Retry-After.
   int retries = 2;
   std::chrono::milliseconds backoff{200};
   replication::HostLimiter* hosts = nullptr;  // not owned; null = no per-host bound
@@ -105,10 +107,7 @@ class ProxyCache : public registry::PullThrough {
 
  private:
   struct Upstream {
-    std::shared_ptr<replication::RegistryEnd> end;
-    // The same endpoint without retries: revalidating a cached tag falls back to the
-    // cache at the first failure instead of after the retry policy's back-off.
-    std::shared_ptr<replication::RegistryEnd> quick;
+    std::shared_ptr<replication::RegistryEnd> end;  // one attempt per request
     std::string name;        // the endpoint's name, for messages
     std::string repository;  // upstream repository name
     std::string unhealthy;   // why the endpoint is marked unhealthy; "" when it is not
@@ -137,7 +136,7 @@ class ProxyCache : public registry::PullThrough {
 
   struct CachedEnd {
     std::string update_time;
-    std::shared_ptr<replication::RegistryEnd> end, quick;
+    std::shared_ptr<replication::RegistryEnd> end;
   };
   std::mutex mu_;
   std::map<int64_t, CachedEnd> ends_;                                // by endpoint id
@@ -145,6 +144,9 @@ class ProxyCache : public registry::PullThrough {
   int downloads_ = 0;                                                // running threads
   std::condition_variable downloads_done_;
 
+  // Held shared while a repository is resolved and filled, exclusively while expiry
+  // deletes empty repositories.
+  std::shared_mutex repositories_mu_;
   std::mutex expiry_mu_;
   std::condition_variable expiry_wake_;
   bool expiry_stop_ = false;

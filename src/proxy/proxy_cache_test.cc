@@ -69,6 +69,7 @@ Image MakeImage(size_t layer_size, uint32_t seed) {
 struct Counts {
   std::atomic<int> heads{0}, gets{0}, blob_heads{0}, blob_reads{0};
   std::atomic<int> active{0}, peak{0};  // upstream requests at once
+  std::atomic<bool> corrupt{false};     // blob reads flip their first byte
 };
 
 // Every end the cache makes for the upstream counts into one Counts.
@@ -123,7 +124,16 @@ class CountingEnd : public RegistryEnd {
                   const replication::CancelToken& cancel) override {
     ++counts_.blob_reads;
     Busy busy(counts_);
-    return inner_->ReadBlob(r, d, offset, sink, cancel);
+    if (!counts_.corrupt) return inner_->ReadBlob(r, d, offset, sink, cancel);
+    bool first = offset == 0;
+    replication::ByteSink flipping = [&](std::span<const char> data) -> Status {
+      if (!first || data.empty()) return sink(data);
+      first = false;
+      std::string copy(data.begin(), data.end());
+      copy[0] = static_cast<char>(copy[0] ^ 1);
+      return sink(std::span<const char>(copy.data(), copy.size()));
+    };
+    return inner_->ReadBlob(r, d, offset, flipping, cancel);
   }
   Result<bool> MountBlob(std::string_view r, std::string_view d, std::string_view f) override {
     return inner_->MountBlob(r, d, f);
@@ -451,6 +461,28 @@ TEST_F(ProxyCacheTest, ClientsReadAColdBlobWhileItDownloads) {
   ASSERT_TRUE(cache_->EnsureBlob(project_, "cache/big", digest).has_value());
   EXPECT_TRUE(LocalBlob("cache/big", digest));
   EXPECT_EQ(counter_->blob_reads.load(), 1);
+}
+
+TEST_F(ProxyCacheTest, AWrongBlobFromUpstreamIsNeverServedWhole) {
+  std::string layer = RandomBytes(3 << 20, 12);
+  PushBlobUpstream("bad", layer);
+  const std::string digest = Sha256Digest(layer);
+  counter_->corrupt = true;
+  auto opened = cache_->OpenBlob(project_, "cache/bad", digest, true);
+  if (opened.has_value() && opened->has_value()) {
+    auto body = Drain(*(*opened)->body);
+    ASSERT_FALSE(body.has_value()) << "a blob that does not match its digest was sent whole";
+    EXPECT_EQ(body.error().code, ErrorCode::kDigestInvalid) << body.error().message;
+  } else {
+    ASSERT_FALSE(opened.has_value());
+    EXPECT_EQ(opened.error().code, ErrorCode::kDigestInvalid) << opened.error().message;
+  }
+  EXPECT_FALSE(LocalBlob("cache/bad", digest));
+  EXPECT_FALSE(blobs_->Stat(*Digest::Parse(digest)).has_value());
+
+  counter_->corrupt = false;  // the next pull fetches it again, correctly
+  ASSERT_TRUE(cache_->EnsureBlob(project_, "cache/bad", digest).has_value());
+  EXPECT_TRUE(LocalBlob("cache/bad", digest));
 }
 
 TEST_F(ProxyCacheTest, OneDigestInTwoRepositoriesIsDownloadedOnceAndCheckedForEach) {
