@@ -312,8 +312,37 @@ class Target:
         self.server, self.repo, self.creds, self.auth = server, repo, creds, auth
 
 
+def tree_bytes(root: Path) -> int:
+    total = 0
+    for dirpath, _, files in os.walk(root):
+        for f in files:
+            try:
+                total += os.lstat(os.path.join(dirpath, f)).st_size
+            except OSError:
+                pass
+    return total
+
+
+def settle(work: Path, limit_s: float = 120.0) -> None:
+    """Waits until nothing under `work` grows any more (the CNCF proxy stores a blob
+    with a second upstream GET in the background after serving it; Berth commits
+    after the last byte went out), then flushes dirty pages, so that no pull is slowed
+    by the previous one's leftovers."""
+    deadline = time.monotonic() + limit_s
+    last = -1
+    while time.monotonic() < deadline:
+        now = tree_bytes(work)
+        if now == last:
+            break
+        last = now
+        time.sleep(0.5)
+    os.sync()
+
+
 def pull(client: str, target: Target, image: Image, work: Path, what: str) -> float:
-    """One timed pull of `image` from `target` with `client`; seconds."""
+    """One timed pull of `image` from `target` with `client`; seconds. Starts from a
+    settled machine (see settle)."""
+    settle(work)
     if client == "curl":
         return curl_pull(target, image, work, what)
     return skopeo_pull(f"docker://{target.server.host}/{target.repo}:{image.tag}",

@@ -211,7 +211,8 @@ int Serve(const ServeFlags& flags) {
                       api::EndpointDeps{&endpoint_service, &blocking},
                       api::ReplicationDeps{&replication, &labels, &blocking});
 
-  http::Server server(http::ServerOptions{cfg->host(), cfg->port(), cfg->threads});
+  http::Server server(http::ServerOptions{
+      .host = cfg->host(), .port = cfg->port(), .threads = cfg->threads, .sendfile = cfg->sendfile});
   server.Mount("/v2/", [&](http::Request& r) { return registry.Handle(r); });
   server.Mount("/service/token", [&](http::Request& r) { return auth.HandleToken(r); });
   server.Mount("/api/v2.0/", [&](http::Request& r) { return api.Handle(r); });

@@ -103,6 +103,8 @@ Status ApplyYamlFile(const std::string& path, Config& config) {
         config.replication_host_connections = value.as<int>();
       } else if (key == "replication_execution_retention") {
         config.replication_execution_retention = value.as<int>();
+      } else if (key == "sendfile") {
+        config.sendfile = value.as<bool>();
       } else if (key == "proxy_cache_expiry_seconds") {
         config.proxy_cache_expiry_seconds = value.as<int>();
       } else if (key == "proxy_cache_providers") {
@@ -132,6 +134,16 @@ Status ApplyEnvironment(const std::map<std::string, std::string>& env, Config& c
   if (auto v = get("BERTH_EXTERNAL_URL")) config.external_url = *v;
   if (auto v = get("BERTH_LOG_LEVEL")) config.log_level = *v;
   if (auto v = get("BERTH_WEB_DIR")) config.web_dir = *v;
+  if (auto v = get("BERTH_SENDFILE")) {
+    if (*v == "1" || *v == "true") {
+      config.sendfile = true;
+    } else if (*v == "0" || *v == "false") {
+      config.sendfile = false;
+    } else {
+      return Fail(ErrorCode::kBadRequest,
+                  "BERTH_SENDFILE must be true or false (1 or 0), not \"" + *v + "\"");
+    }
+  }
   if (auto v = get("BERTH_ADMIN_PASSWORD")) config.admin_password = *v;
   if (auto v = get("BERTH_DATABASE_DRIVER")) config.database_driver = *v;
   if (auto v = get("BERTH_STORAGE_DRIVER")) config.storage_driver = *v;

@@ -54,6 +54,18 @@ TEST(Config, ReplicationSettings) {
   EXPECT_NE(problems[0].find("replication_workers"), std::string::npos);
 }
 
+TEST(Config, Sendfile) {
+  Config c;
+  EXPECT_FALSE(c.sendfile);
+  ASSERT_TRUE(ApplyEnvironment({{"BERTH_SENDFILE", "true"}}, c));
+  EXPECT_TRUE(c.sendfile);
+  ASSERT_TRUE(ApplyEnvironment({{"BERTH_SENDFILE", "0"}}, c));
+  EXPECT_FALSE(c.sendfile);
+  auto bad = ApplyEnvironment({{"BERTH_SENDFILE", "maybe"}}, c);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message.find("BERTH_SENDFILE"), std::string::npos);
+}
+
 TEST(Config, ProxyCacheExpiry) {
   Config c;
   EXPECT_EQ(c.proxy_cache_expiry_seconds, 7 * 24 * 3600);

@@ -259,7 +259,7 @@ struct Server::Impl {
   // Sends `length` bytes of `source`: sendfile(2) when it has a file descriptor.
   asio::awaitable<bool> SendSource(beast::tcp_stream& stream, BodySource& source, uint64_t length) {
     auto& socket = stream.socket();
-    int fd = source.NativeFd();
+    int fd = options.sendfile ? source.NativeFd() : -1;
     if (fd >= 0) {
       boost::system::error_code ec;
       socket.native_non_blocking(true, ec);

@@ -48,10 +48,12 @@ class FileSource final : public BodySource {
   int fd_;
 };
 
-class ServerTest : public ::testing::Test {
+// Run with file bodies sent by sendfile(2) and through a buffer.
+class ServerTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
-    server_ = std::make_unique<Server>(ServerOptions{.host = "127.0.0.1", .port = 0, .threads = 2});
+    server_ = std::make_unique<Server>(
+        ServerOptions{.host = "127.0.0.1", .port = 0, .threads = 2, .sendfile = GetParam()});
     server_->Mount("/echo/", [](Request& req) -> Task<Response> {
       auto body = co_await ReadAll(*req.body, 1 << 20, MakeError(ErrorCode::kSizeInvalid));
       if (!body) co_return ErrorResponse(body.error());
@@ -85,7 +87,7 @@ class ServerTest : public ::testing::Test {
   std::string path_;
 };
 
-TEST_F(ServerTest, Cases) {
+TEST_P(ServerTest, Cases) {
   struct Case {
     std::string name, request, expect;
   } cases[] = {
@@ -124,6 +126,9 @@ TEST_F(ServerTest, Cases) {
   auto head = RoundTrip(server_->port(), cases[7].request);
   EXPECT_EQ(head.find("hello file"), std::string::npos) << "HEAD must not send a body";
 }
+
+INSTANTIATE_TEST_SUITE_P(FileBodies, ServerTest, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "Sendfile" : "Buffered"; });
 
 }  // namespace
 }  // namespace berth::http

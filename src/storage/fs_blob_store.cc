@@ -366,12 +366,6 @@ class FsBlobWriter final : public BlobWriter {
       BERTH_TRY(Append(data));
       hash_.Update(data);
       size_ += static_cast<int64_t>(data.size());
-      if (expect_readers_) {
-        // Written through the page cache: flush behind the writer, so Commit does not
-        // wait for the whole blob to reach the device.
-        unsynced_ += static_cast<int64_t>(data.size());
-        MaybeSyncInBackground();
-      }
       return Ok();
     }
     // Write the aligned prefix directly on a helper thread while this thread hashes.
@@ -436,10 +430,10 @@ class FsBlobWriter final : public BlobWriter {
   }
 
   // Direct writes would bypass the page cache, and every follower would read from disk.
-  void ExpectReaders() override {
-    direct_failed_ = true;
-    expect_readers_ = true;
-  }
+  // Buffered, and not flushed behind the writer either: on a shared disk an fdatasync
+  // stalls the appends (and so the readers) behind other files' writeback. Commit
+  // flushes once; the readers have had every byte by then.
+  void ExpectReaders() override { direct_failed_ = true; }
 
   Result<std::unique_ptr<BlobReader>> OpenWritten(int64_t size) const override {
     int err = 0;
@@ -524,7 +518,6 @@ class FsBlobWriter final : public BlobWriter {
   UniqueFd fd_;         // buffered, O_APPEND; holds the session lock
   UniqueFd direct_fd_;  // O_DIRECT, opened on the first large aligned append
   bool direct_failed_ = false;
-  bool expect_readers_ = false;
   std::unique_ptr<HelperThread> helper_;  // writes the direct part
   std::unique_ptr<HelperThread> syncer_;  // background fdatasync; uses fd_
   int64_t unsynced_ = 0;                  // direct bytes since the last background sync
