@@ -282,14 +282,17 @@ struct Server::Impl {
       }
       co_return true;
     }
-    std::vector<char> buf(256 * 1024);
+    // Sized to the body (small blobs are the common case) and left uninitialised: a
+    // zero-filled 256 KiB per request cost small GETs three quarters of their rate.
+    const size_t size = static_cast<size_t>(std::min<uint64_t>(length, 256 * 1024));
+    std::unique_ptr<char[]> buf(new char[size]);
     while (length > 0) {
-      std::span<char> want(buf.data(), std::min<uint64_t>(buf.size(), length));
+      std::span<char> want(buf.get(), std::min<uint64_t>(size, length));
       Result<size_t> n = co_await source.ReadAsync(want);
       if (!n || *n == 0) co_return false;
       stream.expires_after(kIoTimeout);
       boost::system::error_code ec;
-      auto w = co_await asio::async_write(stream, asio::buffer(buf.data(), *n), WithError(ec));
+      auto w = co_await asio::async_write(stream, asio::buffer(buf.get(), *n), WithError(ec));
       if (ec) co_return false;
       length -= *n;
     }
