@@ -225,9 +225,14 @@ Status Publish(const FsPaths& paths, const fs::path& from, const Digest& digest)
   return SyncDir(shard);
 }
 
+// Reads a blob file (complete), or follows an upload's data file while it grows
+// (BlobWriter::OpenWritten: reading at the end of what has been written so far returns 0
+// instead of failing; no sendfile, the file is not complete yet).
 class FsBlobReader final : public BlobReader {
  public:
-  FsBlobReader(UniqueFd fd, int64_t remaining) : fd_(std::move(fd)), remaining_(remaining) {}
+  enum class Mode { kComplete, kFollow };
+  FsBlobReader(UniqueFd fd, int64_t remaining, Mode mode = Mode::kComplete)
+      : fd_(std::move(fd)), remaining_(remaining), mode_(mode) {}
 
   Result<size_t> Read(std::span<char> buf) override {
     size_t want = static_cast<size_t>(std::min<int64_t>(remaining_, buf.size()));
@@ -237,42 +242,20 @@ class FsBlobReader final : public BlobReader {
       n = ::read(fd_.get(), buf.data(), want);
     } while (n < 0 && errno == EINTR);
     if (n < 0) return Fail(IoError("read"));
-    if (n == 0) return Fail(ErrorCode::kInternal, "storage: blob is shorter than its size");
+    if (n == 0 && mode_ == Mode::kComplete) {
+      return Fail(ErrorCode::kInternal, "storage: blob is shorter than its size");
+    }
     remaining_ -= n;
     return static_cast<size_t>(n);
   }
 
-  int NativeFd() const override { return fd_.get(); }
+  int NativeFd() const override { return mode_ == Mode::kComplete ? fd_.get() : -1; }
   int64_t remaining() const override { return remaining_; }
 
  private:
   UniqueFd fd_;
   int64_t remaining_;
-};
-
-// Follows an upload's data file while it grows (BlobWriter::OpenWritten): reading at the
-// end of what has been written so far returns 0 instead of failing.
-class FsFollowReader final : public BlobReader {
- public:
-  FsFollowReader(UniqueFd fd, int64_t size) : fd_(std::move(fd)), remaining_(size) {}
-
-  Result<size_t> Read(std::span<char> buf) override {
-    size_t want = static_cast<size_t>(std::min<int64_t>(remaining_, buf.size()));
-    if (want == 0) return 0;
-    ssize_t n;
-    do {
-      n = ::read(fd_.get(), buf.data(), want);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) return Fail(IoError("read"));
-    remaining_ -= n;
-    return static_cast<size_t>(n);
-  }
-
-  int64_t remaining() const override { return remaining_; }
-
- private:
-  UniqueFd fd_;
-  int64_t remaining_;
+  const Mode mode_;
 };
 
 // One helper thread that runs one job at a time for its owner: Start hands a job over,
@@ -442,7 +425,7 @@ class FsBlobWriter final : public BlobWriter {
       if (IsMissing(err)) return Fail(UploadUnknown(id_));
       return Fail(fd.error());
     }
-    return std::make_unique<FsFollowReader>(std::move(*fd), size);
+    return std::make_unique<FsBlobReader>(std::move(*fd), size, FsBlobReader::Mode::kFollow);
   }
 
  private:
