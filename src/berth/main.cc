@@ -188,16 +188,16 @@ int Serve(const ServeFlags& flags) {
   // Proxy-cache projects: manifests and blobs are filled from the project's endpoint
   // before the registry serves them.
   metadata::ProxyCacheStore proxy_cache_store(**db);
-  proxy::ProxyCache proxy_cache(endpoint_service,
-                                replication::LocalStores{.content = &content,
-                                                         .blobs = &blobs,
-                                                         .artifacts = &artifacts,
-                                                         .projects = &projects,
-                                                         .labels = nullptr,
-                                                         .owner_id = admin_id},
-                                proxy::ProxyOptions{
-                                    .cache_store = &proxy_cache_store,
-                                    .expiry = std::chrono::seconds(cfg->proxy_cache_expiry_seconds)});
+  proxy::ProxyCache proxy_cache(
+      endpoint_service,
+      replication::LocalStores{.content = &content,
+                               .blobs = &blobs,
+                               .artifacts = &artifacts,
+                               .projects = &projects,
+                               .labels = nullptr,
+                               .owner_id = admin_id},
+      proxy::ProxyOptions{.cache_store = &proxy_cache_store,
+                          .expiry = std::chrono::seconds(cfg->proxy_cache_expiry_seconds)});
   registry.SetPullThrough(&proxy_cache);
   // Expiry looks ten times per period, at least every hour.
   proxy_cache.StartExpiry(std::min<std::chrono::seconds>(
@@ -211,8 +211,10 @@ int Serve(const ServeFlags& flags) {
                       api::EndpointDeps{&endpoint_service, &blocking},
                       api::ReplicationDeps{&replication, &labels, &blocking});
 
-  http::Server server(http::ServerOptions{
-      .host = cfg->host(), .port = cfg->port(), .threads = cfg->threads, .sendfile = cfg->sendfile});
+  http::Server server(http::ServerOptions{.host = cfg->host(),
+                                          .port = cfg->port(),
+                                          .threads = cfg->threads,
+                                          .sendfile = cfg->sendfile});
   server.Mount("/v2/", [&](http::Request& r) { return registry.Handle(r); });
   server.Mount("/service/token", [&](http::Request& r) { return auth.HandleToken(r); });
   server.Mount("/api/v2.0/", [&](http::Request& r) { return api.Handle(r); });

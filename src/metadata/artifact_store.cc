@@ -24,7 +24,7 @@ Repository ToRepository(const Row& r) {
                     .update_time = r.Text(6)};
 }
 
-#define BERTH_ARTIFACT_COLS \
+#define BERTH_ARTIFACT_COLS                                                             \
   "a.id, a.repository_id, a.digest, a.media_type, a.artifact_type, a.size, a.subject, " \
   "a.push_time, a.pull_time"
 

@@ -62,28 +62,29 @@ Result<std::vector<CachedItem>> ProxyCacheStore::LinksUnusedSince(std::string_vi
 }
 
 Result<bool> ProxyCacheStore::UnlinkUnreferenced(int64_t repository_id, std::string_view digest) {
-  auto n = db_.Exec("DELETE FROM blob_links AS l WHERE l.repository_id = ? AND l.digest = ? "
-                    "AND NOT " +
-                        std::string(kNamedInRepository),
-                    {repository_id, std::string(digest)});
+  auto n = db_.Exec(
+      "DELETE FROM blob_links AS l WHERE l.repository_id = ? AND l.digest = ? "
+      "AND NOT " +
+          std::string(kNamedInRepository),
+      {repository_id, std::string(digest)});
   if (!n) return Fail(n.error());
   return *n > 0;
 }
 
 Result<bool> ProxyCacheStore::IsLinkedAnywhere(std::string_view digest) {
-  auto row = db_.QueryOne("SELECT 1 FROM blob_links WHERE digest = ? LIMIT 1", {std::string(digest)});
+  auto row =
+      db_.QueryOne("SELECT 1 FROM blob_links WHERE digest = ? LIMIT 1", {std::string(digest)});
   if (!row) return Fail(row.error());
   return row->has_value();
 }
 
 Result<int64_t> ProxyCacheStore::DeleteEmptyRepositories(std::string_view cutoff) {
-  auto n = db_.Exec(
-      "DELETE FROM repositories WHERE id IN (SELECT r.id FROM repositories r" +
-          std::string(kCachedProject) +
-          " WHERE r.creation_time < ? "
-          "AND NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.repository_id = r.id) "
-          "AND NOT EXISTS (SELECT 1 FROM blob_links l WHERE l.repository_id = r.id))",
-      {std::string(cutoff)});
+  auto n = db_.Exec("DELETE FROM repositories WHERE id IN (SELECT r.id FROM repositories r" +
+                        std::string(kCachedProject) +
+                        " WHERE r.creation_time < ? "
+                        "AND NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.repository_id = r.id) "
+                        "AND NOT EXISTS (SELECT 1 FROM blob_links l WHERE l.repository_id = r.id))",
+                    {std::string(cutoff)});
   if (!n) return Fail(n.error());
   return *n;
 }

@@ -40,8 +40,8 @@ class ProxyCacheStoreTest : public ::testing::Test {
     ASSERT_TRUE(artifacts_->LinkBlob(repo, D(m), 5));
     Artifact a{.repository_id = repo, .digest = D(m), .size = 5, .push_time = when};
     ASSERT_TRUE(artifacts_->PutManifest(a, {{D(b), 10, false}}, "").has_value());
-    ASSERT_TRUE(db_->Exec("UPDATE blob_links SET creation_time = ? WHERE repository_id = ?",
-                          {when, repo}));
+    ASSERT_TRUE(
+        db_->Exec("UPDATE blob_links SET creation_time = ? WHERE repository_id = ?", {when, repo}));
   }
 
   testing::TempDir dir_;

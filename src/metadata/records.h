@@ -51,7 +51,7 @@ struct Artifact {
   int64_t size = 0;           // manifest bytes
   std::string subject;        // subject digest, "" when none
   std::string push_time;
-  std::string pull_time;  // last manifest GET, "" when never
+  std::string pull_time;          // last manifest GET, "" when never
   std::vector<std::string> tags;  // filled by the listing calls
 };
 

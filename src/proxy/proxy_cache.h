@@ -108,9 +108,9 @@ class ProxyCache : public registry::PullThrough {
  private:
   struct Upstream {
     std::shared_ptr<replication::RegistryEnd> end;  // one attempt per request
-    std::string name;        // the endpoint's name, for messages
-    std::string repository;  // upstream repository name
-    std::string unhealthy;   // why the endpoint is marked unhealthy; "" when it is not
+    std::string name;                               // the endpoint's name, for messages
+    std::string repository;                         // upstream repository name
+    std::string unhealthy;  // why the endpoint is marked unhealthy; "" when it is not
   };
   Result<Upstream> Connect(const metadata::Project& project, std::string_view repository);
   // GETs `reference` upstream and stores the manifest under it.

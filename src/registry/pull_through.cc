@@ -36,9 +36,8 @@ http::Task<std::optional<http::Response>> RegistryService::PullThroughFirst(
     std::optional<BlobStream> stream;
     std::optional<int64_t> size;
   };
-  std::function<Result<Filled>()> work = [filler, p = *project, name = route.name,
-                                          arg = route.arg, blob, head,
-                                          stream]() -> Result<Filled> {
+  std::function<Result<Filled>()> work = [filler, p = *project, name = route.name, arg = route.arg,
+                                          blob, head, stream]() -> Result<Filled> {
     Filled out;
     if (!blob) {
       BERTH_TRY(filler->EnsureManifest(p, name, arg));
