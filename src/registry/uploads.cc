@@ -21,16 +21,7 @@ namespace asio = boost::asio;
 // Body bytes are received into buffers of this size, aligned for O_DIRECT (see
 // FsBlobWriter), and handed to the writer one full buffer at a time.
 constexpr size_t kChunkBuffer = 4 << 20;
-constexpr size_t kBufferAlign = 4096;
-
-struct FreeDeleter {
-  void operator()(char* p) const { std::free(p); }
-};
-using AlignedBuffer = std::unique_ptr<char[], FreeDeleter>;
-
-AlignedBuffer NewAlignedBuffer(size_t size) {
-  return AlignedBuffer(static_cast<char*>(std::aligned_alloc(kBufferAlign, size)));
-}
+constexpr size_t kBufferAlign = storage::kWriteBufferAlign;
 
 // Runs BlobWriter::Write on one helper thread while the request coroutine goes on
 // receiving the next buffer, so receiving overlaps hashing and writing. One write is in
@@ -130,7 +121,7 @@ http::Task<Status> RegistryService::ReceiveChunk(http::Request& request,
     buffer_size = std::max<size_t>((*declared + kBufferAlign - 1) / kBufferAlign * kBufferAlign,
                                    kBufferAlign);
   }
-  AlignedBuffer buffers[2] = {NewAlignedBuffer(buffer_size), nullptr};
+  storage::WriteBuffer buffers[2] = {storage::NewWriteBuffer(buffer_size), nullptr};
   if (!buffers[0]) co_return Fail(ErrorCode::kInternal, "out of memory for the request body");
   std::unique_ptr<WriteBehind> behind;
   int current = 0;
@@ -167,7 +158,7 @@ http::Task<Status> RegistryService::ReceiveChunk(http::Request& request,
     // A full buffer and more to come: write it behind while receiving into the other.
     if (!behind) {
       behind = std::make_unique<WriteBehind>(co_await asio::this_coro::executor);
-      buffers[1] = NewAlignedBuffer(buffer_size);
+      buffers[1] = storage::NewWriteBuffer(buffer_size);
       if (!buffers[1]) co_return Fail(ErrorCode::kInternal, "out of memory for the request body");
     } else {
       Status previous = co_await behind->Wait();

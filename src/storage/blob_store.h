@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <span>
 #include <string>
@@ -23,6 +24,20 @@ namespace berth::storage {
 struct BlobInfo {
   int64_t size = 0;
 };
+
+// A buffer for BlobWriter::Write aligned so that a writer may pass it to the device
+// directly (FsBlobWriter does for appends of at least 1 MiB at aligned offsets). Callers
+// moving large blobs should fill one whole buffer before each Write.
+constexpr size_t kWriteBufferAlign = 4096;
+struct FreeDeleter {
+  void operator()(char* p) const { std::free(p); }
+};
+using WriteBuffer = std::unique_ptr<char[], FreeDeleter>;
+// `size` is rounded up to the alignment; nullptr when out of memory.
+inline WriteBuffer NewWriteBuffer(size_t size) {
+  size = (size + kWriteBufferAlign - 1) / kWriteBufferAlign * kWriteBufferAlign;
+  return WriteBuffer(static_cast<char*>(std::aligned_alloc(kWriteBufferAlign, size)));
+}
 
 // Sequential reader over one blob. Also an http::BodySource so a handler can stream it.
 class BlobReader : public http::BodySource {

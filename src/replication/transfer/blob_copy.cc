@@ -34,10 +34,11 @@ class HostSlot {
 // A ByteSource over a SourceStream that hashes every byte it hands out, passes them
 // through the rate limiter, and checks the digest before releasing the blob's last
 // bytes: a corrupt blob fails while the destination still lacks its end, so it can
-// never be committed.
+// never be committed. Without a hasher (a destination that verifies what it stored,
+// RegistryEnd::VerifiesBlobDigests) it only counts and limits.
 class VerifyingSource {
  public:
-  VerifyingSource(CopyContext& ctx, SourceStream& stream, Hasher& hasher, const std::string& digest,
+  VerifyingSource(CopyContext& ctx, SourceStream& stream, Hasher* hasher, const std::string& digest,
                   int64_t size, int64_t offset)
       : ctx_(ctx),
         stream_(stream),
@@ -67,9 +68,9 @@ class VerifyingSource {
       }
       got += *n;
     }
-    hasher_.Update(std::span<const char>(buf.data(), got));
-    if (offset_ + static_cast<int64_t>(got) == size_) {
-      std::string actual = hasher_.Finish();
+    if (hasher_) hasher_->Update(std::span<const char>(buf.data(), got));
+    if (hasher_ && offset_ + static_cast<int64_t>(got) == size_) {
+      std::string actual = hasher_->Finish();
       if (actual != digest_) {
         return Fail(
             ErrorCode::kDigestInvalid,
@@ -92,7 +93,7 @@ class VerifyingSource {
  private:
   CopyContext& ctx_;
   SourceStream& stream_;
-  Hasher& hasher_;
+  Hasher* hasher_;
   const std::string& digest_;
   const int64_t size_;
   int64_t offset_;
@@ -130,7 +131,8 @@ struct ChunkCheckpoint {
 Status StreamMonolithic(CopyContext& ctx, const std::string& digest, int64_t size) {
   SourceStream stream(ctx.src, ctx.src_repo, digest, 0, size, ctx.options.cancel);
   Hasher hasher;
-  VerifyingSource source(ctx, stream, hasher, digest, size, 0);
+  VerifyingSource source(ctx, stream, ctx.dst.VerifiesBlobDigests() ? nullptr : &hasher, digest,
+                         size, 0);
   return ctx.dst.WriteBlob(ctx.dst_repo, digest, size, source.AsByteSource(), ctx.options.cancel);
 }
 
@@ -161,7 +163,8 @@ Status StreamChunked(CopyContext& ctx, const std::string& digest, int64_t size,
     if (journal) journal->Save(digest, *progress);
   }
   Hasher hasher;
-  if (progress->offset > 0) {
+  const bool verify = !ctx.dst.VerifiesBlobDigests();
+  if (verify && progress->offset > 0) {
     if (checkpoint.offset == progress->offset) {
       hasher = checkpoint.hasher;
     } else {
@@ -170,7 +173,7 @@ Status StreamChunked(CopyContext& ctx, const std::string& digest, int64_t size,
   }
   SourceStream stream(ctx.src, ctx.src_repo, digest, progress->offset, size - progress->offset,
                       ctx.options.cancel);
-  VerifyingSource source(ctx, stream, hasher, digest, size, progress->offset);
+  VerifyingSource source(ctx, stream, verify ? &hasher : nullptr, digest, size, progress->offset);
   ByteSource bytes = source.AsByteSource();
   while (progress->offset < size) {
     if (ctx.cancelled()) return Cancelled();
@@ -191,7 +194,7 @@ Status StreamChunked(CopyContext& ctx, const std::string& digest, int64_t size,
     }
     progress = *next;
     checkpoint.offset = progress->offset;
-    checkpoint.hasher = hasher;
+    if (verify) checkpoint.hasher = hasher;
     if (journal) journal->Save(digest, *progress);
   }
   auto committed = ctx.dst.CommitUpload(ctx.dst_repo, *progress, digest);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/names.h"
+#include "storage/blob_store.h"
 
 namespace berth::replication {
 
@@ -27,6 +28,7 @@ class LocalEnd final : public RegistryEnd {
   std::string HostKey() const override { return "local"; }
   bool SupportsLabels() const override { return s_.labels != nullptr; }
   bool ChunkedByDefault() const override { return true; }
+  bool VerifiesBlobDigests() const override { return true; }
 
   Result<std::vector<std::string>> ListRepositories() override {
     std::vector<std::string> names;
@@ -315,19 +317,30 @@ class LocalEnd final : public RegistryEnd {
     return deleted;
   }
 
-  // Writes exactly `length` bytes from `source` (fewer when it ends early).
+  // Writes exactly `length` bytes from `source` (fewer when it ends early), a whole
+  // aligned buffer at a time so that large blobs bypass the page cache (WriteBuffer).
   static Status Append(storage::BlobWriter& writer, int64_t length, const ByteSource& source,
                        const CancelToken& cancel) {
-    std::vector<char> buf(static_cast<size_t>(std::min<int64_t>(kBufferSize, length + 1)));
+    const size_t size = static_cast<size_t>(std::min<int64_t>(kBufferSize, length + 1));
+    storage::WriteBuffer buf = storage::NewWriteBuffer(size);
+    if (!buf) return Fail(ErrorCode::kInternal, "out of memory for a blob buffer");
     int64_t done = 0;
-    while (done < length) {
+    bool ended = false;
+    while (done < length && !ended) {
       if (IsCancelled(cancel)) return Fail(ErrorCode::kCancelled, "stopped");
-      size_t want = static_cast<size_t>(std::min<int64_t>(buf.size(), length - done));
-      auto n = source(std::span<char>(buf.data(), want));
-      if (!n) return Fail(n.error());
-      if (*n == 0) break;
-      BERTH_TRY(writer.Write(std::span<const char>(buf.data(), *n)));
-      done += static_cast<int64_t>(*n);
+      size_t want = static_cast<size_t>(std::min<int64_t>(size, length - done));
+      size_t filled = 0;
+      while (filled < want) {
+        auto n = source(std::span<char>(buf.get() + filled, want - filled));
+        if (!n) return Fail(n.error());
+        if (*n == 0) {
+          ended = true;
+          break;
+        }
+        filled += *n;
+      }
+      if (filled > 0) BERTH_TRY(writer.Write(std::span<const char>(buf.get(), filled)));
+      done += static_cast<int64_t>(filled);
     }
     if (done < length) return Fail(ErrorCode::kSizeInvalid, "the source ended early");
     return Ok();

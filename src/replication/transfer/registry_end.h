@@ -48,6 +48,10 @@ class RegistryEnd {
   // True when blobs larger than TransferOptions::chunk_size should go up in resumable
   // chunks even without copy_by_chunk (cheap on this end, e.g. Berth's own store).
   virtual bool ChunkedByDefault() const { return false; }
+  // True when this end, as a destination, hashes the bytes it stores and refuses to
+  // commit a blob that does not match its digest (Berth's own store), so the copy need
+  // not hash them a second time.
+  virtual bool VerifiesBlobDigests() const { return false; }
 
   // ---- listing (source side)
   // Repository names, through the provider's own API where it has one, else the catalog.

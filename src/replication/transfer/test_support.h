@@ -104,6 +104,7 @@ class FaultyEnd : public RegistryEnd {
   std::string HostKey() const override { return inner_.HostKey(); }
   bool SupportsLabels() const override { return inner_.SupportsLabels(); }
   bool ChunkedByDefault() const override { return inner_.ChunkedByDefault(); }
+  bool VerifiesBlobDigests() const override { return inner_.VerifiesBlobDigests(); }
   Result<std::vector<std::string>> ListRepositories() override { return inner_.ListRepositories(); }
   Result<std::vector<ArtifactRef>> ListArtifacts(std::string_view r) override {
     return inner_.ListArtifacts(r);
