@@ -76,6 +76,14 @@ class BodySource {
   // What the server calls: a source whose bytes are still arriving (a blob being
   // downloaded) waits here without blocking the io thread. The default is Read.
   virtual Task<Result<size_t>> ReadAsync(std::span<char> buf) { co_return Read(buf); }
+  // A source that holds its next bytes in its own memory may lend them instead of
+  // copying (Lendable true): Lend returns up to `max` of them, valid until the next call
+  // on the source; empty at the end.
+  virtual bool Lendable() const { return false; }
+  virtual Result<std::span<const char>> Lend(size_t max) {
+    (void)max;
+    return Fail(ErrorCode::kInternal, "this body source lends no bytes");
+  }
 };
 
 struct Response {

@@ -282,6 +282,19 @@ struct Server::Impl {
       }
       co_return true;
     }
+    if (source.Lendable()) {
+      while (length > 0) {
+        Result<std::span<const char>> bytes = source.Lend(length);
+        if (!bytes || bytes->empty()) co_return false;
+        stream.expires_after(kIoTimeout);
+        boost::system::error_code ec;
+        co_await asio::async_write(stream, asio::buffer(bytes->data(), bytes->size()),
+                                   WithError(ec));
+        if (ec) co_return false;
+        length -= bytes->size();
+      }
+      co_return true;
+    }
     // Sized to the body (small blobs are the common case) and left uninitialised: a
     // zero-filled 256 KiB per request cost small GETs three quarters of their rate.
     const size_t size = static_cast<size_t>(std::min<uint64_t>(length, 256 * 1024));

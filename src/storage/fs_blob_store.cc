@@ -8,13 +8,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <condition_variable>
 #include <cstring>
-#include <functional>
-#include <mutex>
-#include <system_error>
-#include <thread>
 #include <utility>
+
+#include "storage/fs_blob_reader.h"
+#include "storage/fs_io.h"
 
 namespace berth::storage {
 namespace {
@@ -22,62 +20,10 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr size_t kRehashChunk = 1 << 20;
-// O_DIRECT needs the buffer address, the length and the file offset aligned to the
-// logical block size; 4 KiB covers every common device.
-constexpr size_t kDirectAlign = 4096;
 // Writes of at least this many bytes bypass the page cache (see FsBlobWriter::Write).
 constexpr size_t kDirectMin = 1 << 20;
 // After this many direct bytes a background fdatasync starts (see FsBlobWriter::Write).
 constexpr int64_t kBackgroundSyncBytes = 64 << 20;
-
-// Owns one file descriptor.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    if (this != &other) {
-      Reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  ~UniqueFd() { Reset(); }
-  int get() const { return fd_; }
-  explicit operator bool() const { return fd_ >= 0; }
-  void Reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
-
-// kInternal with the operation and errno text; never includes the store root.
-Error IoError(std::string_view what, int err = errno) {
-  return MakeError(ErrorCode::kInternal,
-                   "storage: " + std::string(what) + ": " + std::strerror(err));
-}
-
-Error IoError(std::string_view what, const std::error_code& ec) {
-  return MakeError(ErrorCode::kInternal, "storage: " + std::string(what) + ": " + ec.message());
-}
-
-// Opens `path`; on failure `*err` (when given) receives errno.
-Result<UniqueFd> OpenFile(const fs::path& path, int flags, int* err = nullptr) {
-  int fd;
-  do {
-    fd = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
-  } while (fd < 0 && errno == EINTR);
-  if (fd < 0) {
-    int saved = errno;
-    if (err) *err = saved;
-    return Fail(IoError("open", saved));
-  }
-  return UniqueFd(fd);
-}
 
 bool IsMissing(int err) { return err == ENOENT || err == ENOTDIR; }
 
@@ -225,102 +171,6 @@ Status Publish(const FsPaths& paths, const fs::path& from, const Digest& digest)
   return SyncDir(shard);
 }
 
-// Reads a blob file (complete), or follows an upload's data file while it grows
-// (BlobWriter::OpenWritten: reading at the end of what has been written so far returns 0
-// instead of failing; no sendfile, the file is not complete yet).
-class FsBlobReader final : public BlobReader {
- public:
-  enum class Mode { kComplete, kFollow };
-  FsBlobReader(UniqueFd fd, int64_t remaining, Mode mode = Mode::kComplete)
-      : fd_(std::move(fd)), remaining_(remaining), mode_(mode) {}
-
-  Result<size_t> Read(std::span<char> buf) override {
-    size_t want = static_cast<size_t>(std::min<int64_t>(remaining_, buf.size()));
-    if (want == 0) return 0;
-    ssize_t n;
-    do {
-      n = ::read(fd_.get(), buf.data(), want);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) return Fail(IoError("read"));
-    if (n == 0 && mode_ == Mode::kComplete) {
-      return Fail(ErrorCode::kInternal, "storage: blob is shorter than its size");
-    }
-    remaining_ -= n;
-    return static_cast<size_t>(n);
-  }
-
-  int NativeFd() const override { return mode_ == Mode::kComplete ? fd_.get() : -1; }
-  int64_t remaining() const override { return remaining_; }
-
- private:
-  UniqueFd fd_;
-  int64_t remaining_;
-  const Mode mode_;
-};
-
-// One helper thread that runs one job at a time for its owner: Start hands a job over,
-// Finish waits for its result. Used by a single owner thread; joined on destruction.
-class HelperThread {
- public:
-  using Job = std::function<std::pair<size_t, int>()>;
-
-  HelperThread() : thread_([this] { Loop(); }) {}
-  ~HelperThread() {
-    {
-      std::lock_guard lock(mu_);
-      quit_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-
-  void Start(Job job) {
-    {
-      std::lock_guard lock(mu_);
-      job_ = std::move(job);
-      done_ = false;
-    }
-    cv_.notify_all();
-  }
-
-  // No job handed over or running.
-  bool Idle() {
-    std::lock_guard lock(mu_);
-    return done_ && !job_;
-  }
-
-  std::pair<size_t, int> Finish() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return done_; });
-    return result_;
-  }
-
- private:
-  void Loop() {
-    std::unique_lock lock(mu_);
-    for (;;) {
-      cv_.wait(lock, [this] { return quit_ || job_; });
-      if (quit_) return;
-      Job job = std::move(job_);
-      job_ = nullptr;
-      lock.unlock();
-      auto result = job();
-      lock.lock();
-      result_ = result;
-      done_ = true;
-      cv_.notify_all();
-    }
-  }
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  Job job_;                        // GUARDED_BY(mu_)
-  std::pair<size_t, int> result_;  // GUARDED_BY(mu_)
-  bool done_ = true;               // GUARDED_BY(mu_)
-  bool quit_ = false;              // GUARDED_BY(mu_)
-  std::thread thread_;
-};
-
 // Appends to an upload session's data file while hashing.
 //
 // Large aligned appends (the usual case: a body received in big aligned buffers) are
@@ -425,7 +275,7 @@ class FsBlobWriter final : public BlobWriter {
       if (IsMissing(err)) return Fail(UploadUnknown(id_));
       return Fail(fd.error());
     }
-    return std::make_unique<FsBlobReader>(std::move(*fd), size, FsBlobReader::Mode::kFollow);
+    return NewFollowingReader(std::move(*fd), size);
   }
 
  private:
@@ -541,10 +391,7 @@ Result<std::unique_ptr<BlobReader>> FsBlobStore::Open(const Digest& digest, int6
                                               " is outside the blob (size " +
                                               std::to_string(st.st_size) + ")");
   }
-  if (offset > 0 && ::lseek(fd->get(), offset, SEEK_SET) != offset) {
-    return Fail(IoError("lseek"));
-  }
-  return std::make_unique<FsBlobReader>(std::move(*fd), st.st_size - offset);
+  return NewBlobReader(std::move(*fd), paths_.BlobFile(digest), offset, st.st_size);
 }
 
 Result<std::string> FsBlobStore::ReadAll(const Digest& digest, int64_t max_size) {

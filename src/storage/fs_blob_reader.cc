@@ -1,0 +1,215 @@
+#include "storage/fs_blob_reader.h"
+
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+
+namespace berth::storage {
+namespace {
+
+// Blobs at least this large (from the read position) may be read ahead with O_DIRECT.
+constexpr int64_t kReadAheadMin = 16 << 20;
+// Each read-ahead reader holds two buffers of this size.
+constexpr size_t kReadAheadBuffer = 4 << 20;
+// Readers reading ahead at once; more fall back to the page cache, so that memory stays
+// bounded (each holds 2 x kReadAheadBuffer).
+constexpr int kMaxReadAheadReaders = 4;
+std::atomic<int> read_ahead_readers{0};
+
+// Reads a blob file (complete), or follows an upload's data file while it grows (no
+// sendfile then: the file is not complete yet).
+class FsBlobReader final : public BlobReader {
+ public:
+  enum class Mode { kComplete, kFollow };
+  FsBlobReader(UniqueFd fd, int64_t remaining, Mode mode)
+      : fd_(std::move(fd)), remaining_(remaining), mode_(mode) {}
+
+  Result<size_t> Read(std::span<char> buf) override {
+    size_t want = static_cast<size_t>(std::min<int64_t>(remaining_, buf.size()));
+    if (want == 0) return 0;
+    ssize_t n;
+    do {
+      n = ::read(fd_.get(), buf.data(), want);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return Fail(IoError("read"));
+    if (n == 0 && mode_ == Mode::kComplete) {
+      return Fail(ErrorCode::kInternal, "storage: blob is shorter than its size");
+    }
+    remaining_ -= n;
+    return static_cast<size_t>(n);
+  }
+
+  int NativeFd() const override { return mode_ == Mode::kComplete ? fd_.get() : -1; }
+  int64_t remaining() const override { return remaining_; }
+
+ private:
+  UniqueFd fd_;
+  int64_t remaining_;
+  const Mode mode_;
+};
+
+// Reads `length` bytes at `offset` of an O_DIRECT descriptor into `data`, stopping early
+// only at the end of the file (a read that ends off the alignment).
+std::pair<size_t, int> ReadDirect(int fd, char* data, size_t length, int64_t offset) {
+  size_t done = 0;
+  while (done < length) {
+    ssize_t n = ::pread(fd, data + done, length - done, offset + static_cast<int64_t>(done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return {done, errno};
+    }
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+    if ((offset + static_cast<int64_t>(done)) % static_cast<int64_t>(kDirectAlign) != 0) break;
+  }
+  return {done, 0};
+}
+
+// A complete blob read with O_DIRECT into two aligned buffers: while the caller copies
+// out of one, the helper thread fills the other.
+class ReadAheadReader final : public BlobReader {
+ public:
+  ReadAheadReader(UniqueFd fd, int64_t offset, int64_t size, WriteBuffer a, WriteBuffer b)
+      : fd_(std::move(fd)),
+        remaining_(size - offset),
+        end_(size),
+        skip_(static_cast<size_t>(offset % static_cast<int64_t>(kDirectAlign))),
+        next_(offset - static_cast<int64_t>(skip_)) {
+    buffers_[0] = std::move(a);
+    buffers_[1] = std::move(b);
+    helper_ = std::make_unique<HelperThread>();
+    StartFill(0);
+  }
+
+  ~ReadAheadReader() override {
+    helper_.reset();  // joins after the read in flight, before the buffers go
+    read_ahead_readers.fetch_sub(1);
+  }
+
+  Result<size_t> Read(std::span<char> buf) override {
+    auto lent = Lend(buf.size());
+    if (!lent) return Fail(lent.error());
+    std::memcpy(buf.data(), lent->data(), lent->size());
+    return lent->size();
+  }
+
+  bool Lendable() const override { return true; }
+  Result<std::span<const char>> Lend(size_t max) override {
+    if (remaining_ == 0 || max == 0) return std::span<const char>();
+    if (available_ == 0) BERTH_TRY(TakeFilled());
+    size_t n = std::min({max, available_, static_cast<size_t>(remaining_)});
+    std::span<const char> out(buffers_[current_].get() + position_, n);
+    position_ += n;
+    available_ -= n;
+    remaining_ -= static_cast<int64_t>(n);
+    return out;
+  }
+
+  int64_t remaining() const override { return remaining_; }
+
+ private:
+  void StartFill(int index) {
+    filling_ = index;
+    const int fd = fd_.get();
+    char* data = buffers_[index].get();
+    const int64_t offset = next_;
+    helper_->Start([fd, data, offset] { return ReadDirect(fd, data, kReadAheadBuffer, offset); });
+    next_ += static_cast<int64_t>(kReadAheadBuffer);
+  }
+
+  // Waits for the buffer being filled, makes it the current one, and starts filling the
+  // other (which the caller has read out).
+  Status TakeFilled() {
+    if (filling_ < 0) {
+      return Fail(ErrorCode::kInternal, "storage: blob is shorter than its size");
+    }
+    auto [n, err] = helper_->Finish();
+    if (err != 0) return Fail(IoError("read", err));
+    if (n <= skip_) return Fail(ErrorCode::kInternal, "storage: blob is shorter than its size");
+    current_ = filling_;
+    position_ = skip_;
+    available_ = n - skip_;
+    skip_ = 0;
+    filling_ = -1;
+    if (n == kReadAheadBuffer && next_ < end_) StartFill(current_ ^ 1);
+    return Ok();
+  }
+
+  UniqueFd fd_;
+  int64_t remaining_;
+  const int64_t end_;  // the file's size
+  size_t skip_;        // bytes before the read position in the first aligned read
+  int64_t next_;       // file offset of the next fill
+  WriteBuffer buffers_[2];
+  int current_ = 0;
+  int filling_ = -1;  // the buffer the helper is filling, -1 when none
+  size_t position_ = 0;
+  size_t available_ = 0;
+  std::unique_ptr<HelperThread> helper_;
+};
+
+// cachestat(2) (Linux 6.5): how much of a file range is in the page cache, without
+// reading it. The headers of older systems lack it.
+struct CacheStatRange {
+  uint64_t off;
+  uint64_t len;
+};
+struct CacheStat {
+  uint64_t nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted;
+};
+constexpr long kSysCacheStat = 451;  // the same number on every architecture
+
+// True when at most three quarters of [offset, end) is in the page cache. False when the
+// kernel cannot tell (no cachestat): the page cache is then the safe choice. A probing
+// read (preadv2 with RWF_NOWAIT) would not do: it starts the kernel's readahead.
+bool MostlyUncached(int fd, int64_t offset, int64_t end) {
+  CacheStatRange range{static_cast<uint64_t>(offset), static_cast<uint64_t>(end - offset)};
+  CacheStat stat{};
+  if (::syscall(kSysCacheStat, fd, &range, &stat, 0) != 0) return false;
+  const uint64_t pages = (range.len + 4095) / 4096;
+  return stat.nr_cache * 4 <= pages * 3;
+}
+
+// A read-ahead reader when `fd` from `offset` is large and not cached, and memory and
+// the filesystem allow one; nullptr otherwise.
+std::unique_ptr<BlobReader> TryReadAhead(int fd, const std::filesystem::path& path,
+                                         int64_t offset, int64_t size) {
+  if (size - offset < kReadAheadMin) return nullptr;
+  if (!MostlyUncached(fd, offset, size)) return nullptr;
+  if (read_ahead_readers.fetch_add(1) >= kMaxReadAheadReaders) {
+    read_ahead_readers.fetch_sub(1);
+    return nullptr;
+  }
+  auto direct = OpenFile(path, O_RDONLY | O_DIRECT);  // EINVAL where O_DIRECT is not offered
+  WriteBuffer a = NewWriteBuffer(kReadAheadBuffer);
+  WriteBuffer b = NewWriteBuffer(kReadAheadBuffer);
+  if (!direct || !a || !b) {
+    read_ahead_readers.fetch_sub(1);
+    return nullptr;
+  }
+  return std::make_unique<ReadAheadReader>(std::move(*direct), offset, size, std::move(a),
+                                           std::move(b));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<BlobReader>> NewBlobReader(UniqueFd fd, const std::filesystem::path& path,
+                                                  int64_t offset, int64_t size) {
+  if (auto ahead = TryReadAhead(fd.get(), path, offset, size)) return ahead;
+  if (offset > 0 && ::lseek(fd.get(), offset, SEEK_SET) != offset) {
+    return Fail(IoError("lseek"));
+  }
+  return std::make_unique<FsBlobReader>(std::move(fd), size - offset,
+                                        FsBlobReader::Mode::kComplete);
+}
+
+std::unique_ptr<BlobReader> NewFollowingReader(UniqueFd fd, int64_t size) {
+  return std::make_unique<FsBlobReader>(std::move(fd), size, FsBlobReader::Mode::kFollow);
+}
+
+}  // namespace berth::storage
