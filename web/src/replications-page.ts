@@ -2,10 +2,9 @@
 // New / Edit / Delete / Replicate, and below them the executions of the selected rule
 // with their progress (polled while one is in progress), Stop, the tasks of the selected
 // execution and each task's log.
-import { LitElement, css, html, nothing } from 'lit';
+import { css, html, nothing } from 'lit';
 
 import {
-  ApiError,
   call,
   callText,
   query,
@@ -15,19 +14,13 @@ import {
 } from './api';
 import type { ConfirmDialog } from './confirm-dialog';
 import './confirm-dialog';
-import { formatTime } from './format';
+import { errorText, formatTime } from './format';
+import { ListPage } from './list-page';
 import { kPageSizes, pager } from './pager';
 import type { RuleDialog } from './rule-dialog';
 import './rule-dialog';
-import { shared } from './styles';
 
 const kPollMs = 1500;
-
-type Notice = { kind: 'success' | 'error'; text: string } | null;
-
-function errorText(err: unknown): string {
-  return err instanceof ApiError ? err.message : String(err);
-}
 
 function triggerText(p: ReplicationPolicy) {
   switch (p.trigger?.type) {
@@ -70,16 +63,8 @@ function isRunning(status: string): boolean {
   return status === 'InProgress' || status === 'Pending' || status === 'Running';
 }
 
-export class ReplicationsPage extends LitElement {
+export class ReplicationsPage extends ListPage<ReplicationPolicy> {
   static override properties = {
-    items: { state: true },
-    total: { state: true },
-    page: { state: true },
-    pageSize: { state: true },
-    filter: { state: true },
-    loading: { state: true },
-    notice: { state: true },
-    selectedId: { state: true },
     executions: { state: true },
     executionTotal: { state: true },
     executionPage: { state: true },
@@ -89,14 +74,6 @@ export class ReplicationsPage extends LitElement {
     log: { state: true },
   };
 
-  declare items: ReplicationPolicy[];
-  declare total: number;
-  declare page: number;
-  declare pageSize: number;
-  declare filter: string;
-  declare loading: boolean;
-  declare notice: Notice;
-  declare selectedId: number | null;
   declare executions: ReplicationExecution[];
   declare executionTotal: number;
   declare executionPage: number;
@@ -104,21 +81,12 @@ export class ReplicationsPage extends LitElement {
   declare executionId: number | null;
   declare tasks: ReplicationTask[];
   declare log: { title: string; text: string; url: string } | null;
-  private filterTimer = 0;
+  protected readonly noun = 'replication rules';
   private pollTimer = 0;
-  private loadSeq = 0;
   private executionSeq = 0;
 
   constructor() {
     super();
-    this.items = [];
-    this.total = 0;
-    this.page = 1;
-    this.pageSize = kPageSizes[0];
-    this.filter = '';
-    this.loading = false;
-    this.notice = null;
-    this.selectedId = null;
     this.executions = [];
     this.executionTotal = 0;
     this.executionPage = 1;
@@ -128,13 +96,7 @@ export class ReplicationsPage extends LitElement {
     this.log = null;
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.load();
-  }
-
   override disconnectedCallback(): void {
-    window.clearTimeout(this.filterTimer);
     window.clearTimeout(this.pollTimer);
     if (this.log) URL.revokeObjectURL(this.log.url);
     super.disconnectedCallback();
@@ -142,35 +104,15 @@ export class ReplicationsPage extends LitElement {
 
   // ---- rules ----
 
-  private async load(): Promise<void> {
-    const seq = ++this.loadSeq;
-    this.loading = true;
-    try {
-      const filter = this.filter.trim();
-      const response = await call<ReplicationPolicy[]>(
-        'GET',
-        '/replication/policies' +
-          query({ page: this.page, page_size: this.pageSize, q: filter ? `name=~${filter}` : undefined }),
-      );
-      if (seq !== this.loadSeq) return;
-      this.items = response.data ?? [];
-      this.total = Number(response.headers.get('X-Total-Count') ?? this.items.length);
-      if (this.items.length === 0 && this.total > 0 && this.page > 1) {
-        this.page = Math.max(1, Math.ceil(this.total / this.pageSize));
-        void this.load();
-        return;
-      }
-      if (this.selectedId !== null && !this.items.some((p) => p.id === this.selectedId)) this.select(null);
-    } catch (err) {
-      if (seq !== this.loadSeq) return;
-      this.notice = { kind: 'error', text: `Cannot list the replication rules: ${errorText(err)}` };
-    } finally {
-      if (seq === this.loadSeq) this.loading = false;
-    }
+  protected listPath(name: string): string {
+    return (
+      '/replication/policies' +
+      query({ page: this.page, page_size: this.pageSize, q: name ? `name=~${name}` : undefined })
+    );
   }
 
-  private get selected(): ReplicationPolicy | undefined {
-    return this.items.find((p) => p.id === this.selectedId);
+  protected keyOf(p: ReplicationPolicy): number {
+    return p.id;
   }
 
   private get ruleDialog(): RuleDialog {
@@ -181,9 +123,9 @@ export class ReplicationsPage extends LitElement {
     return this.renderRoot.querySelector('berth-confirm-dialog') as ConfirmDialog;
   }
 
-  private select(id: number | null): void {
+  protected override select(id: number | null): void {
     if (id === this.selectedId) return;
-    this.selectedId = id;
+    super.select(id);
     this.executions = [];
     this.executionTotal = 0;
     this.executionPage = 1;
@@ -191,15 +133,6 @@ export class ReplicationsPage extends LitElement {
     this.tasks = [];
     window.clearTimeout(this.pollTimer);
     if (id !== null) void this.loadExecutions();
-  }
-
-  private onFilter(e: InputEvent): void {
-    this.filter = (e.target as HTMLInputElement).value;
-    window.clearTimeout(this.filterTimer);
-    this.filterTimer = window.setTimeout(() => {
-      this.page = 1;
-      void this.load();
-    }, 250);
   }
 
   private async editSelected(): Promise<void> {
@@ -342,29 +275,12 @@ export class ReplicationsPage extends LitElement {
 
   // ---- rendering ----
 
-  private ruleRows() {
-    if (this.items.length === 0) {
-      return html`<tr>
-        <td colspan="9" class="empty">${this.loading ? 'Loading…' : 'We couldn\u2019t find any replication rules!'}</td>
-      </tr>`;
-    }
-    return this.items.map((p) => {
-      const pull = (p.src_registry?.id ?? 0) !== 0;
-      return html`<tr
-        class="selectable ${p.id === this.selectedId ? 'selected' : ''}"
-        data-name=${p.name}
-        @click=${() => this.select(p.id)}
-      >
-        <td>
-          <input
-            type="radio"
-            name="rule"
-            aria-label="Select ${p.name}"
-            .checked=${p.id === this.selectedId}
-            @change=${() => this.select(p.id)}
-          />
-        </td>
-        <td class="name">${p.name}</td>
+  private ruleRow(p: ReplicationPolicy) {
+    const pull = (p.src_registry?.id ?? 0) !== 0;
+    return this.selectableRow(
+      p,
+      'rule',
+      html`<td class="name">${p.name}</td>
         <td>
           <span class="state ${p.enabled ? 'ok' : 'off'}"><span class="dot" aria-hidden="true"></span>${p.enabled ? 'Enabled' : 'Disabled'}</span>
         </td>
@@ -373,9 +289,8 @@ export class ReplicationsPage extends LitElement {
         <td>${p.dest_registry?.name ?? 'Local'}</td>
         <td class="wrap">${p.dest_namespace || '-'}</td>
         <td>${triggerText(p)}</td>
-        <td class="wrap">${p.description ?? ''}</td>
-      </tr>`;
-    });
+        <td class="wrap">${p.description ?? ''}</td>`,
+    );
   }
 
   private progress(e: ReplicationExecution) {
@@ -519,53 +434,33 @@ export class ReplicationsPage extends LitElement {
   override render() {
     const selected = this.selected;
     return html`
-      <h1>Replications</h1>
-      ${this.notice
-        ? html`<div class="alert ${this.notice.kind}" role=${this.notice.kind === 'error' ? 'alert' : 'status'}>
-            <span class="grow" data-testid="notice">${this.notice.text}</span>
-            <button class="link" aria-label="Dismiss" @click=${() => (this.notice = null)}>✕</button>
-          </div>`
-        : nothing}
-      <div class="toolbar">
-        <button class="primary" @click=${() => this.ruleDialog.open(null)}>+ New Replication Rule</button>
-        <button ?disabled=${!selected} @click=${this.editSelected}>Edit</button>
-        <button class="danger" ?disabled=${!selected} @click=${this.deleteSelected}>Delete</button>
-        <button
-          ?disabled=${!selected || !selected.enabled}
-          title=${selected && !selected.enabled ? 'Enable the rule to replicate it' : ''}
-          @click=${this.replicateSelected}
-        >
-          Replicate
-        </button>
-        <span class="spacer"></span>
-        <label class="sr-only" for="filter">Filter replication rules by name</label>
-        <input id="filter" type="search" placeholder="Filter by name" .value=${this.filter} @input=${this.onFilter} />
-        <button class="link" aria-label="Refresh" title="Refresh" @click=${() => this.load()}>⟳</button>
-      </div>
-      <div class="table-wrap">
-        <table class="rules" aria-label="Replication rules" aria-busy=${this.loading ? 'true' : 'false'}>
-          <thead>
-            <tr>
-              <th><span class="sr-only">Select</span></th>
-              <th scope="col">Name</th>
-              <th scope="col">Status</th>
-              <th scope="col">Replication Mode</th>
-              <th scope="col">Source Registry</th>
-              <th scope="col">Destination Registry</th>
-              <th scope="col">Destination Namespace</th>
-              <th scope="col">Trigger Mode</th>
-              <th scope="col">Description</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${this.ruleRows()}
-          </tbody>
-        </table>
-      </div>
-      ${pager(this, (page, pageSize) => {
-        this.page = page;
-        this.pageSize = pageSize;
-        void this.load();
+      ${this.listView({
+        title: 'Replications',
+        actions: html`<button class="primary" @click=${() => this.ruleDialog.open(null)}>+ New Replication Rule</button>
+          <button ?disabled=${!selected} @click=${this.editSelected}>Edit</button>
+          <button class="danger" ?disabled=${!selected} @click=${this.deleteSelected}>Delete</button>
+          <button
+            ?disabled=${!selected || !selected.enabled}
+            title=${selected && !selected.enabled ? 'Enable the rule to replicate it' : ''}
+            @click=${this.replicateSelected}
+          >
+            Replicate
+          </button>`,
+        filterLabel: 'Filter replication rules by name',
+        columns: [
+          'Name',
+          'Status',
+          'Replication Mode',
+          'Source Registry',
+          'Destination Registry',
+          'Destination Namespace',
+          'Trigger Mode',
+          'Description',
+        ],
+        selectable: true,
+        tableLabel: 'Replication rules',
+        tableClass: 'rules',
+        row: (p) => this.ruleRow(p),
       })}
       ${selected ? this.executionsSection(selected) : nothing}
       <berth-rule-dialog
@@ -580,11 +475,8 @@ export class ReplicationsPage extends LitElement {
   }
 
   static override styles = [
-    shared,
+    ...ListPage.styles,
     css`
-      :host {
-        display: block;
-      }
       h2 {
         font-size: 1.25rem;
         font-weight: 400;
