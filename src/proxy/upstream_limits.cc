@@ -23,14 +23,16 @@ void UpstreamLimits::Release(int64_t project_id) {
 std::shared_ptr<replication::RateLimiter> UpstreamLimits::Bandwidth(
     const metadata::Project& project) {
   std::lock_guard lock(mu_);
-  if (project.proxy_speed_kb <= 0) {
-    buckets_.erase(project.id);
-    return nullptr;
-  }
+  // Buckets live while downloads hold them: forget the ones nobody holds, so deleted
+  // projects leave nothing behind. A new bucket starts empty, so a download that starts
+  // after an idle spell gets no burst beyond the rate.
+  std::erase_if(buckets_, [](const auto& entry) { return entry.second.expired(); });
+  if (project.proxy_speed_kb <= 0) return nullptr;
   const int64_t bytes_per_second = project.proxy_speed_kb * 1000 / 8;
-  auto& bucket = buckets_[project.id];
+  std::shared_ptr<replication::RateLimiter> bucket = buckets_[project.id].lock();
   if (!bucket || bucket->bytes_per_second() != bytes_per_second) {
     bucket = std::make_shared<replication::RateLimiter>(bytes_per_second);
+    buckets_[project.id] = bucket;
   }
   return bucket;
 }

@@ -38,7 +38,8 @@ class UpstreamLimits {
 
   // Blocks while all of the project's connections are in use.
   Slot Acquire(const metadata::Project& project);
-  // The project's bandwidth bucket, shared by its downloads; null when unlimited.
+  // The project's bandwidth bucket, shared by the downloads that hold it at the same
+  // time; null when unlimited.
   std::shared_ptr<replication::RateLimiter> Bandwidth(const metadata::Project& project);
 
  private:
@@ -47,7 +48,7 @@ class UpstreamLimits {
   std::mutex mu_;
   std::condition_variable cv_;
   std::map<int64_t, int64_t> in_use_;  // by project id
-  std::map<int64_t, std::shared_ptr<replication::RateLimiter>> buckets_;
+  std::map<int64_t, std::weak_ptr<replication::RateLimiter>> buckets_;  // by project id
 };
 
 }  // namespace berth::proxy
