@@ -1,9 +1,10 @@
 // A modal yes/no question. `ask()` resolves true when the user confirms.
-import { LitElement, css, html } from 'lit';
+import { css, html } from 'lit';
 
+import { ModalElement, modalStyles } from './dialog';
 import { shared } from './styles';
 
-export class ConfirmDialog extends LitElement {
+export class ConfirmDialog extends ModalElement {
   static override properties = {
     heading: { state: true },
     message: { state: true },
@@ -32,15 +33,13 @@ export class ConfirmDialog extends LitElement {
     this.confirmLabel = confirmLabel;
     this.danger = danger;
     await this.updateComplete;
-    const dialog = this.renderRoot.querySelector('dialog') as HTMLDialogElement;
-    dialog.returnValue = '';
-    dialog.showModal();
-    (this.renderRoot.querySelector('button.cancel') as HTMLButtonElement).focus();
+    this.dialog.returnValue = '';
+    await this.show('button.cancel');
     return new Promise((resolve) => (this.resolve = resolve));
   }
 
   private finish(ok: boolean): void {
-    (this.renderRoot.querySelector('dialog') as HTMLDialogElement).close(ok ? 'ok' : '');
+    this.dialog.close(ok ? 'ok' : '');
   }
 
   private closed(e: Event): void {
@@ -62,16 +61,11 @@ export class ConfirmDialog extends LitElement {
 
   static override styles = [
     shared,
+    modalStyles,
     css`
       dialog {
-        border: none;
-        border-radius: 4px;
         padding: 1.25rem 1.5rem;
         width: min(30rem, calc(100vw - 1.5rem));
-        box-shadow: 0 10px 40px rgba(0, 0, 0, 0.35);
-      }
-      dialog::backdrop {
-        background: rgba(0, 0, 0, 0.45);
       }
       h2 {
         font-size: 1.2rem;

@@ -1,11 +1,11 @@
 // The "New Registry Endpoint" / "Edit Endpoint" dialog, in Harbor's order: Provider,
 // Name, Description, Endpoint URL, Access ID, Access Secret, Verify Remote Cert, then
 // Test Connection, Cancel and OK. Its shape follows /replication/adapterinfos.
-import { LitElement, css, html, nothing } from 'lit';
+import { css, html, nothing } from 'lit';
 
-import { ApiError, call, type AdapterInfos, type Registry } from './api';
+import { call, type AdapterInfos, type Registry } from './api';
+import { FormDialog, fieldError, formDialogStyles, requiredMark } from './dialog';
 import { credentialHints, formShape, providerName, type FormShape } from './providers';
-import { shared } from './styles';
 
 const kMaxNameLength = 255;
 
@@ -26,7 +26,7 @@ interface TestResult {
   message: string;
 }
 
-export class EndpointDialog extends LitElement {
+export class EndpointDialog extends FormDialog {
   static override properties = {
     adapters: { attribute: false },
     infos: { attribute: false },
@@ -41,8 +41,6 @@ export class EndpointDialog extends LitElement {
     touched: { state: true },
     testing: { state: true },
     testResult: { state: true },
-    saving: { state: true },
-    error: { state: true },
   };
 
   declare adapters: string[];
@@ -58,8 +56,6 @@ export class EndpointDialog extends LitElement {
   declare touched: Set<string>;
   declare testing: boolean;
   declare testResult: TestResult | null;
-  declare saving: boolean;
-  declare error: string;
 
   constructor() {
     super();
@@ -84,21 +80,10 @@ export class EndpointDialog extends LitElement {
     this.error = '';
   }
 
-  private get dialog(): HTMLDialogElement {
-    return this.renderRoot.querySelector('dialog') as HTMLDialogElement;
-  }
-
   // Opens the dialog empty (new endpoint) or filled from `registry` (edit).
   async open(registry: Registry | null = null): Promise<void> {
     this.reset(registry);
-    await this.updateComplete;
-    this.dialog.showModal();
-    const first = this.renderRoot.querySelector<HTMLElement>(registry ? '#name' : '#provider');
-    first?.focus();
-  }
-
-  close(): void {
-    this.dialog?.close();
+    await this.show(registry ? '#name' : '#provider');
   }
 
   private get shape(): FormShape {
@@ -166,9 +151,7 @@ export class EndpointDialog extends LitElement {
   private async save(e: Event): Promise<void> {
     e.preventDefault();
     if (Object.keys(this.problems).length > 0 || this.saving) return;
-    this.saving = true;
-    this.error = '';
-    try {
+    await this.submit(this.name.trim(), async () => {
       if (this.editing) {
         const update: Record<string, unknown> = {
           name: this.name.trim(),
@@ -196,14 +179,7 @@ export class EndpointDialog extends LitElement {
         }
         await call('POST', '/registries', registry);
       }
-      const name = this.name.trim();
-      this.close();
-      this.dispatchEvent(new CustomEvent('saved', { detail: { name }, bubbles: true, composed: true }));
-    } catch (err) {
-      this.error = err instanceof ApiError ? err.message : String(err);
-    } finally {
-      this.saving = false;
-    }
+    });
   }
 
   private async readSecretFile(e: Event): Promise<void> {
@@ -221,10 +197,13 @@ export class EndpointDialog extends LitElement {
   }
 
   private fieldError(field: string) {
-    const message = this.problems[field];
-    return message && this.touched.has(field)
-      ? html`<div class="field-error" id="${field}-error" role="alert">${message}</div>`
-      : nothing;
+    return fieldError(`${field}-error`, this.touched.has(field) ? this.problems[field] : undefined);
+  }
+
+  // One row of the form's grid: the label of `id`, then the field and its notes.
+  private row(id: string, label: string, required: boolean, field: unknown, cell = '') {
+    return html`<label for=${id}>${label}${required ? html` ${requiredMark}` : nothing}</label>
+      <div class=${cell || nothing}>${field}</div>`;
   }
 
   private urlField(shape: FormShape) {
@@ -294,11 +273,13 @@ export class EndpointDialog extends LitElement {
       <dialog aria-labelledby="dialog-title" @close=${() => (this.testing = false)}>
         <form @submit=${this.save} novalidate>
           <h2 id="dialog-title">${title}</h2>
-          ${this.error ? html`<div class="alert error" role="alert">${this.error}</div>` : nothing}
+          ${this.formError()}
           <div class="grid">
-            <label for="provider">Provider <span class="req" aria-hidden="true">*</span></label>
-            <div>
-              <select
+            ${this.row(
+              'provider',
+              'Provider',
+              true,
+              html`<select
                 id="provider"
                 required
                 ?disabled=${this.editing !== null}
@@ -308,72 +289,76 @@ export class EndpointDialog extends LitElement {
                 ${[...this.adapters]
                   .sort((a, b) => providerName(a).localeCompare(providerName(b)))
                   .map((t) => html`<option value=${t} ?selected=${t === this.type}>${providerName(t)}</option>`)}
-              </select>
-            </div>
-
-            <label for="name">Name <span class="req" aria-hidden="true">*</span></label>
-            <div>
-              <input
-                id="name"
-                type="text"
-                required
-                maxlength=${kMaxNameLength}
-                aria-invalid=${this.touched.has('name') && problems.name ? 'true' : 'false'}
-                aria-describedby=${this.touched.has('name') && problems.name ? 'name-error' : nothing}
-                .value=${this.name}
-                @input=${(e: InputEvent) => (this.name = (e.target as HTMLInputElement).value)}
-                @blur=${() => this.touch('name')}
-              />
-              ${this.fieldError('name')}
-            </div>
-
-            <label for="description">Description</label>
-            <div>
-              <textarea
+              </select>`,
+            )}
+            ${this.row(
+              'name',
+              'Name',
+              true,
+              html`<input
+                  id="name"
+                  type="text"
+                  required
+                  maxlength=${kMaxNameLength}
+                  aria-invalid=${this.touched.has('name') && problems.name ? 'true' : 'false'}
+                  aria-describedby=${this.touched.has('name') && problems.name ? 'name-error' : nothing}
+                  .value=${this.name}
+                  @input=${(e: InputEvent) => (this.name = (e.target as HTMLInputElement).value)}
+                  @blur=${() => this.touch('name')}
+                />
+                ${this.fieldError('name')}`,
+            )}
+            ${this.row(
+              'description',
+              'Description',
+              false,
+              html`<textarea
                 id="description"
                 class="plain"
                 rows="2"
                 .value=${this.description}
                 @input=${(e: InputEvent) => (this.description = (e.target as HTMLTextAreaElement).value)}
-              ></textarea>
-            </div>
-
-            <label for="url">Endpoint URL <span class="req" aria-hidden="true">*</span></label>
-            <div>${this.urlField(shape)} ${this.fieldError('url')}</div>
-
-            <label for="access-id">Access ID</label>
-            <div>
-              <input
-                id="access-id"
-                type="text"
-                autocomplete="off"
-                ?readonly=${shape.fixedAccessId !== undefined}
-                aria-describedby=${hints.accessId ? 'access-id-hint' : nothing}
-                .value=${this.accessId}
-                @input=${(e: InputEvent) => (this.accessId = (e.target as HTMLInputElement).value)}
-              />
-              ${hints.accessId ? html`<div class="hint" id="access-id-hint">${hints.accessId}</div>` : nothing}
-            </div>
-
-            <label for="secret">Access Secret</label>
-            <div>
-              ${this.secretField(shape)}
-              <div class="hint" id="secret-hint">
-                ${hints.accessSecret ?? ''}
-                ${this.editing?.credential?.access_secret ? this.storedSecretNote() : ''}
-              </div>
-            </div>
-
-            <label for="verify">Verify Remote Cert</label>
-            <div class="check">
-              <input
-                id="verify"
-                type="checkbox"
-                .checked=${this.verifyCert}
-                @change=${(e: Event) => ((this.verifyCert = (e.target as HTMLInputElement).checked), (this.testResult = null))}
-              />
-              <span class="hint">Uncheck to accept a self-signed or otherwise untrusted certificate.</span>
-            </div>
+              ></textarea>`,
+            )}
+            ${this.row('url', 'Endpoint URL', true, html`${this.urlField(shape)} ${this.fieldError('url')}`)}
+            ${this.row(
+              'access-id',
+              'Access ID',
+              false,
+              html`<input
+                  id="access-id"
+                  type="text"
+                  autocomplete="off"
+                  ?readonly=${shape.fixedAccessId !== undefined}
+                  aria-describedby=${hints.accessId ? 'access-id-hint' : nothing}
+                  .value=${this.accessId}
+                  @input=${(e: InputEvent) => (this.accessId = (e.target as HTMLInputElement).value)}
+                />
+                ${hints.accessId ? html`<div class="hint" id="access-id-hint">${hints.accessId}</div>` : nothing}`,
+            )}
+            ${this.row(
+              'secret',
+              'Access Secret',
+              false,
+              html`${this.secretField(shape)}
+                <div class="hint" id="secret-hint">
+                  ${hints.accessSecret ?? ''}
+                  ${this.editing?.credential?.access_secret ? this.storedSecretNote() : ''}
+                </div>`,
+            )}
+            ${this.row(
+              'verify',
+              'Verify Remote Cert',
+              false,
+              html`<input
+                  id="verify"
+                  type="checkbox"
+                  .checked=${this.verifyCert}
+                  @change=${(e: Event) => ((this.verifyCert = (e.target as HTMLInputElement).checked), (this.testResult = null))}
+                />
+                <span class="hint">Uncheck to accept a self-signed or otherwise untrusted certificate.</span>`,
+              'check',
+            )}
           </div>
 
           <div class="test-result" aria-live="polite">
@@ -385,37 +370,25 @@ export class EndpointDialog extends LitElement {
               : nothing}
           </div>
 
-          <div class="buttons">
-            <button type="button" ?disabled=${!canTest} @click=${this.testConnection}>Test Connection</button>
-            <span class="spacer"></span>
-            <button type="button" @click=${() => this.close()}>Cancel</button>
-            <button type="submit" class="primary" ?disabled=${!valid || this.saving}>OK</button>
-          </div>
+          ${this.buttons(
+            'OK',
+            valid,
+            html`<button type="button" ?disabled=${!canTest} @click=${this.testConnection}>Test Connection</button>
+              <span class="spacer"></span>`,
+          )}
         </form>
       </dialog>
     `;
   }
 
   static override styles = [
-    shared,
+    ...formDialogStyles,
     css`
       dialog {
-        border: none;
-        border-radius: 4px;
-        padding: 0;
         width: min(44rem, calc(100vw - 1.5rem));
         max-height: calc(100vh - 2rem);
-        box-shadow: 0 10px 40px rgba(0, 0, 0, 0.35);
-      }
-      dialog::backdrop {
-        background: rgba(0, 0, 0, 0.45);
-      }
-      form {
-        padding: 1.25rem 1.5rem;
       }
       h2 {
-        font-size: 1.3rem;
-        font-weight: 400;
         margin: 0 0 1rem;
       }
       .grid {
@@ -429,32 +402,20 @@ export class EndpointDialog extends LitElement {
         font-weight: 600;
         padding-top: 0.4rem;
       }
-      .req {
-        color: var(--berth-danger);
-      }
       textarea.plain {
         font-family: inherit;
         font-size: 0.9rem;
         min-height: 2.5rem;
       }
       .hint {
-        font-size: 0.75rem;
-        color: var(--berth-muted);
         margin-top: 0.25rem;
         overflow-wrap: anywhere;
       }
       .field-error {
-        font-size: 0.75rem;
-        color: var(--berth-danger);
         margin-top: 0.25rem;
       }
-      input[aria-invalid='true'] {
-        border-color: var(--berth-danger);
-      }
       .check {
-        display: flex;
-        align-items: center;
-        gap: 0.5rem;
+        font-size: inherit;
         padding-top: 0.4rem;
       }
       .check .hint {
@@ -483,9 +444,7 @@ export class EndpointDialog extends LitElement {
         margin: 0;
       }
       .buttons {
-        display: flex;
-        gap: 0.5rem;
-        margin-top: 1.25rem;
+        justify-content: normal;
         flex-wrap: wrap;
       }
       .spacer {

@@ -1,11 +1,11 @@
 // The "New Project" dialog, as in Harbor: Project Name, Access Level (Public), and the
 // Proxy Cache switch with its endpoint picker. The picker offers only the endpoints
 // whose provider may back a proxy cache (systeminfo's proxy_cache_providers).
-import { LitElement, css, html, nothing } from 'lit';
+import { css, html, nothing } from 'lit';
 
 import { ApiError, call, query, type Registry } from './api';
+import { FormDialog, fieldError, formDialogStyles, requiredMark } from './dialog';
 import { providerName } from './providers';
-import { shared } from './styles';
 
 // Harbor's rule for project names.
 const kProjectName = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
@@ -15,7 +15,7 @@ interface SystemInfo {
   proxy_cache_providers?: string[];
 }
 
-export class ProjectDialog extends LitElement {
+export class ProjectDialog extends FormDialog {
   static override properties = {
     name: { state: true },
     isPublic: { state: true },
@@ -25,8 +25,6 @@ export class ProjectDialog extends LitElement {
     endpointsError: { state: true },
     allowed: { state: true },
     touched: { state: true },
-    saving: { state: true },
-    error: { state: true },
   };
 
   declare name: string;
@@ -37,8 +35,6 @@ export class ProjectDialog extends LitElement {
   declare endpointsError: string;
   declare allowed: string[];
   declare touched: boolean;
-  declare saving: boolean;
-  declare error: string;
 
   constructor() {
     super();
@@ -60,14 +56,8 @@ export class ProjectDialog extends LitElement {
 
   async open(): Promise<void> {
     this.reset();
-    await this.updateComplete;
-    (this.renderRoot.querySelector('dialog') as HTMLDialogElement).showModal();
-    this.renderRoot.querySelector<HTMLInputElement>('#project-name')?.focus();
+    await this.show('#project-name');
     await this.loadEndpoints();
-  }
-
-  close(): void {
-    (this.renderRoot.querySelector('dialog') as HTMLDialogElement | null)?.close();
   }
 
   private async loadEndpoints(): Promise<void> {
@@ -109,23 +99,13 @@ export class ProjectDialog extends LitElement {
   private async save(e: Event): Promise<void> {
     e.preventDefault();
     if (!this.valid || this.saving) return;
-    this.saving = true;
-    this.error = '';
     const name = this.name.trim();
     const body: Record<string, unknown> = {
       project_name: name,
       metadata: { public: this.isPublic ? 'true' : 'false' },
     };
     if (this.proxyCache && this.registryId !== null) body.registry_id = this.registryId;
-    try {
-      await call('POST', '/projects', body);
-      this.close();
-      this.dispatchEvent(new CustomEvent('saved', { detail: { name }, bubbles: true, composed: true }));
-    } catch (err) {
-      this.error = err instanceof ApiError ? err.message : String(err);
-    } finally {
-      this.saving = false;
-    }
+    await this.submit(name, () => call('POST', '/projects', body));
   }
 
   private proxyCacheFields() {
@@ -152,7 +132,7 @@ export class ProjectDialog extends LitElement {
         providers can back a proxy cache: ${this.allowed.map(providerName).join(', ') || 'none'}.
       </div>
       ${this.proxyCache
-        ? html`<label for="endpoint" class="field-label">Endpoint <span class="req" aria-hidden="true">*</span></label>
+        ? html`<label for="endpoint" class="field-label">Endpoint ${requiredMark}</label>
             ${candidates.length === 0
               ? html`<div class="hint" role="status">
                   No endpoint of those providers exists yet: add one under Administration → Registries.
@@ -183,10 +163,8 @@ export class ProjectDialog extends LitElement {
       <dialog aria-labelledby="project-dialog-title">
         <form @submit=${this.save} novalidate>
           <h2 id="project-dialog-title">New Project</h2>
-          ${this.error ? html`<div class="alert error" role="alert">${this.error}</div>` : nothing}
-          <label for="project-name" class="field-label">
-            Project Name <span class="req" aria-hidden="true">*</span>
-          </label>
+          ${this.formError()}
+          <label for="project-name" class="field-label">Project Name ${requiredMark}</label>
           <input
             id="project-name"
             type="text"
@@ -199,7 +177,7 @@ export class ProjectDialog extends LitElement {
             @input=${(e: InputEvent) => (this.name = (e.target as HTMLInputElement).value)}
             @blur=${() => (this.touched = true)}
           />
-          ${nameProblem ? html`<div class="field-error" id="project-name-error" role="alert">${nameProblem}</div>` : nothing}
+          ${fieldError('project-name-error', nameProblem)}
 
           <span class="field-label" id="access-level">Access Level</span>
           <label class="check" aria-describedby="access-level">
@@ -215,55 +193,27 @@ export class ProjectDialog extends LitElement {
 
           <div class="proxy">${this.proxyCacheFields()}</div>
 
-          <div class="buttons">
-            <button type="button" @click=${() => this.close()}>Cancel</button>
-            <button type="submit" class="primary" ?disabled=${!this.valid || this.saving}>OK</button>
-          </div>
+          ${this.buttons('OK', this.valid)}
         </form>
       </dialog>
     `;
   }
 
   static override styles = [
-    shared,
+    ...formDialogStyles,
     css`
       dialog {
-        border: none;
-        border-radius: 4px;
-        padding: 0;
         width: min(34rem, calc(100vw - 1.5rem));
-        box-shadow: 0 10px 40px rgba(0, 0, 0, 0.35);
-      }
-      dialog::backdrop {
-        background: rgba(0, 0, 0, 0.45);
       }
       form {
-        padding: 1.25rem 1.5rem;
         display: flex;
         flex-direction: column;
         gap: 0.35rem;
       }
-      h2 {
-        font-size: 1.3rem;
-        font-weight: 400;
-        margin: 0 0 0.75rem;
-      }
-      .field-label {
-        font-size: 0.85rem;
-        font-weight: 600;
-        margin-top: 0.6rem;
-      }
-      .req {
-        color: var(--berth-danger);
-      }
-      .check,
       .switch {
         display: flex;
         align-items: center;
         gap: 0.5rem;
-        font-size: 0.9rem;
-      }
-      .switch {
         font-weight: 600;
         font-size: 0.85rem;
       }
@@ -272,23 +222,6 @@ export class ProjectDialog extends LitElement {
         display: flex;
         flex-direction: column;
         gap: 0.35rem;
-      }
-      .hint {
-        font-size: 0.75rem;
-        color: var(--berth-muted);
-      }
-      .field-error {
-        font-size: 0.75rem;
-        color: var(--berth-danger);
-      }
-      input[aria-invalid='true'] {
-        border-color: var(--berth-danger);
-      }
-      .buttons {
-        display: flex;
-        justify-content: flex-end;
-        gap: 0.5rem;
-        margin-top: 1.25rem;
       }
     `,
   ];

@@ -3,11 +3,11 @@
 // resource filters, the destination (registry for push-based), namespace and flattening,
 // the trigger, bandwidth and the switches. The server validates the rule (the cron above
 // all) and its reason is shown at the top of the form.
-import { LitElement, css, html, nothing } from 'lit';
+import { css, html, nothing } from 'lit';
 
-import { ApiError, call, type Registry, type ReplicationFilter, type ReplicationPolicy } from './api';
+import { call, type Registry, type ReplicationFilter, type ReplicationPolicy } from './api';
+import { FormDialog, fieldError, formDialogStyles, requiredMark } from './dialog';
 import { providerName } from './providers';
-import { shared } from './styles';
 
 type Mode = 'push' | 'pull';
 type Decoration = 'matches' | 'excludes';
@@ -109,22 +109,18 @@ function formFrom(p: ReplicationPolicy): Form {
   return form;
 }
 
-export class RuleDialog extends LitElement {
+export class RuleDialog extends FormDialog {
   static override properties = {
     form: { state: true },
     editing: { state: true },
     endpoints: { state: true },
     touched: { state: true },
-    saving: { state: true },
-    error: { state: true },
   };
 
   declare form: Form;
   declare editing: ReplicationPolicy | null;
   declare endpoints: Registry[];
   declare touched: boolean;
-  declare saving: boolean;
-  declare error: string;
   private nameEdited = false;
 
   constructor() {
@@ -133,8 +129,6 @@ export class RuleDialog extends LitElement {
     this.editing = null;
     this.endpoints = [];
     this.touched = false;
-    this.saving = false;
-    this.error = '';
   }
 
   async open(policy: ReplicationPolicy | null): Promise<void> {
@@ -144,19 +138,13 @@ export class RuleDialog extends LitElement {
     this.nameEdited = false;
     this.saving = false;
     this.error = '';
-    await this.updateComplete;
-    (this.renderRoot.querySelector('dialog') as HTMLDialogElement).showModal();
-    this.renderRoot.querySelector<HTMLInputElement>('#rule-name')?.focus();
+    await this.show('#rule-name');
     try {
       const response = await call<Registry[]>('GET', '/registries?page=1&page_size=100');
       this.endpoints = response.data ?? [];
     } catch (err) {
       this.error = `Cannot list the endpoints: ${(err as Error).message}`;
     }
-  }
-
-  close(): void {
-    (this.renderRoot.querySelector('dialog') as HTMLDialogElement | null)?.close();
   }
 
   private set<K extends keyof Form>(key: K, value: Form[K]): void {
@@ -219,23 +207,16 @@ export class RuleDialog extends LitElement {
     e.preventDefault();
     this.touched = true;
     if (Object.keys(this.problems).length || this.saving) return;
-    this.saving = true;
-    this.error = '';
     const body = this.body();
-    try {
-      if (this.editing) {
-        await call('PUT', `/replication/policies/${this.editing.id}`, body);
-      } else {
-        await call('POST', '/replication/policies', body);
-      }
-      this.close();
-      this.dispatchEvent(new CustomEvent('saved', { detail: { name: body.name }, bubbles: true, composed: true }));
-    } catch (err) {
-      this.error = err instanceof ApiError ? err.message : String(err);
+    const editing = this.editing;
+    const sent = await this.submit(body.name as string, () =>
+      editing
+        ? call('PUT', `/replication/policies/${editing.id}`, body)
+        : call('POST', '/replication/policies', body),
+    );
+    if (!sent) {
       await this.updateComplete;
       this.renderRoot.querySelector('.alert.error')?.scrollIntoView({ block: 'nearest' });
-    } finally {
-      this.saving = false;
     }
   }
 
@@ -306,9 +287,9 @@ export class RuleDialog extends LitElement {
       <dialog aria-labelledby="rule-dialog-title">
         <form @submit=${this.save} novalidate>
           <h2 id="rule-dialog-title">${this.editing ? 'Edit Replication Rule' : 'New Replication Rule'}</h2>
-          ${this.error ? html`<div class="alert error" role="alert" data-testid="rule-error">${this.error}</div>` : nothing}
+          ${this.formError('rule-error')}
 
-          <label for="rule-name" class="field-label">Name <span class="req" aria-hidden="true">*</span></label>
+          <label for="rule-name" class="field-label">Name ${requiredMark}</label>
           <input
             id="rule-name"
             type="text"
@@ -327,7 +308,7 @@ export class RuleDialog extends LitElement {
               if (this.nameEdited) this.touched = true;
             }}
           />
-          ${problems.name ? html`<div class="field-error" id="name-error" role="alert">${problems.name}</div>` : nothing}
+          ${fieldError('name-error', problems.name)}
 
           <label for="rule-description" class="field-label">Description</label>
           <textarea
@@ -371,10 +352,10 @@ export class RuleDialog extends LitElement {
           ${push
             ? nothing
             : html`<label for="src-registry" class="field-label">
-                  Source registry <span class="req" aria-hidden="true">*</span>
+                  Source registry ${requiredMark}
                 </label>
                 ${this.registrySelect('src-registry', 'srcRegistryId', !!problems.registry)}
-                ${problems.registry ? html`<div class="field-error" id="registry-error" role="alert">${problems.registry}</div>` : nothing}`}
+                ${fieldError('registry-error', problems.registry)}`}
 
           <fieldset>
             <legend class="field-label">Source resource filter</legend>
@@ -410,10 +391,10 @@ export class RuleDialog extends LitElement {
 
           ${push
             ? html`<label for="dest-registry" class="field-label">
-                  Destination registry <span class="req" aria-hidden="true">*</span>
+                  Destination registry ${requiredMark}
                 </label>
                 ${this.registrySelect('dest-registry', 'destRegistryId', !!problems.registry)}
-                ${problems.registry ? html`<div class="field-error" id="registry-error" role="alert">${problems.registry}</div>` : nothing}`
+                ${fieldError('registry-error', problems.registry)}`
             : nothing}
 
           <fieldset>
@@ -441,13 +422,13 @@ export class RuleDialog extends LitElement {
             ${push ? html`<option value="event_based" ?selected=${f.trigger === 'event_based'}>Event Based</option>` : nothing}
           </select>
           ${f.trigger === 'scheduled'
-            ? html`<label for="cron" class="field-label">Cron String <span class="req" aria-hidden="true">*</span></label>
+            ? html`<label for="cron" class="field-label">Cron String ${requiredMark}</label>
                 ${this.text('cron', 'cron', {
                   placeholder: '0 0 2 * * *',
                   describedby: problems.cron ? 'cron-error cron-hint' : 'cron-hint',
                   invalid: problems.cron ? 'true' : 'false',
                 })}
-                ${problems.cron ? html`<div class="field-error" id="cron-error" role="alert">${problems.cron}</div>` : nothing}
+                ${fieldError('cron-error', problems.cron)}
                 <div class="hint" id="cron-hint">
                   Six fields: seconds minutes hours day-of-month month day-of-week, e.g. <code>0 0 2 * * *</code> every
                   day at 02:00. The seconds field must be 0.
@@ -478,7 +459,7 @@ export class RuleDialog extends LitElement {
               <option value="Mbps" ?selected=${f.speedUnit === 'Mbps'}>Mbps</option>
             </select>
           </div>
-          ${problems.speed ? html`<div class="field-error" id="speed-error" role="alert">${problems.speed}</div>` : nothing}
+          ${fieldError('speed-error', problems.speed)}
           <div class="hint" id="speed-hint">-1 for unlimited; the limit applies to the whole execution.</div>
 
           <div class="switches">
@@ -498,39 +479,23 @@ export class RuleDialog extends LitElement {
             ${this.check('enabled', 'enabled', 'Enable rule')}
           </div>
 
-          <div class="buttons">
-            <button type="button" @click=${() => this.close()}>Cancel</button>
-            <button type="submit" class="primary" ?disabled=${!valid || this.saving}>Save</button>
-          </div>
+          ${this.buttons('Save', valid)}
         </form>
       </dialog>
     `;
   }
 
   static override styles = [
-    shared,
+    ...formDialogStyles,
     css`
       dialog {
-        border: none;
-        border-radius: 4px;
-        padding: 0;
         width: min(42rem, calc(100vw - 1.5rem));
         max-height: calc(100vh - 2rem);
-        box-shadow: 0 10px 40px rgba(0, 0, 0, 0.35);
-      }
-      dialog::backdrop {
-        background: rgba(0, 0, 0, 0.45);
       }
       form {
-        padding: 1.25rem 1.5rem;
         display: flex;
         flex-direction: column;
         gap: 0.35rem;
-      }
-      h2 {
-        font-size: 1.3rem;
-        font-weight: 400;
-        margin: 0 0 0.75rem;
       }
       fieldset {
         border: none;
@@ -543,27 +508,13 @@ export class RuleDialog extends LitElement {
       legend {
         padding: 0;
       }
-      .field-label {
-        font-size: 0.85rem;
-        font-weight: 600;
-        margin-top: 0.6rem;
-      }
       legend.field-label {
         margin-bottom: 0.35rem;
-      }
-      .req {
-        color: var(--berth-danger);
       }
       .row {
         display: flex;
         gap: 1.5rem;
         flex-wrap: wrap;
-      }
-      .check {
-        display: flex;
-        align-items: center;
-        gap: 0.5rem;
-        font-size: 0.9rem;
       }
       .filters {
         display: grid;
@@ -587,26 +538,8 @@ export class RuleDialog extends LitElement {
         flex-direction: column;
         gap: 0.35rem;
       }
-      .hint {
-        font-size: 0.75rem;
-        color: var(--berth-muted);
-      }
       .hint.indent {
         margin-left: 1.6rem;
-      }
-      .field-error {
-        font-size: 0.75rem;
-        color: var(--berth-danger);
-      }
-      input[aria-invalid='true'],
-      select[aria-invalid='true'] {
-        border-color: var(--berth-danger);
-      }
-      .buttons {
-        display: flex;
-        justify-content: flex-end;
-        gap: 0.5rem;
-        margin-top: 1.25rem;
       }
       @media (max-width: 560px) {
         .filters {
