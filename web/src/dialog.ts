@@ -77,6 +77,17 @@ export function fieldError(id: string, message: string | undefined) {
   return message ? html`<div class="field-error" id=${id} role="alert">${message}</div>` : nothing;
 }
 
+export interface FormFrame {
+  titleId: string; // the heading's id, which names the dialog
+  title: string;
+  body: unknown; // the fields
+  okLabel: string;
+  valid: boolean;
+  lead?: unknown; // buttons before Cancel
+  errorTestId?: string;
+  onClose?: () => void;
+}
+
 // An element whose shadow root holds one <dialog>.
 export abstract class ModalElement extends LitElement {
   protected get dialog(): HTMLDialogElement {
@@ -130,18 +141,27 @@ export abstract class FormDialog extends ModalElement {
     }
   }
 
-  protected formError(testId?: string) {
-    return this.error
-      ? html`<div class="alert error" role="alert" data-testid=${testId ?? nothing}>${this.error}</div>`
-      : nothing;
-  }
+  // Sends the form (a submit event); the subclass checks it and calls submit().
+  protected abstract save(e: Event): Promise<void>;
 
-  // Cancel and the submit button (`okLabel`, waiting while invalid or sending), after `lead`.
-  protected buttons(okLabel: string, valid: boolean, lead: unknown = nothing) {
-    return html`<div class="buttons">
-      ${lead}
-      <button type="button" @click=${() => this.close()}>Cancel</button>
-      <button type="submit" class="primary" ?disabled=${!valid || this.saving}>${okLabel}</button>
-    </div>`;
+  // The dialog around a form: heading, the server's refusal, the fields, then Cancel and
+  // the submit button (`okLabel`, waiting while invalid or sending), after `lead`.
+  protected frame(f: FormFrame) {
+    return html`
+      <dialog aria-labelledby=${f.titleId} @close=${f.onClose ?? nothing}>
+        <form @submit=${(e: Event) => this.save(e)} novalidate>
+          <h2 id=${f.titleId}>${f.title}</h2>
+          ${this.error
+            ? html`<div class="alert error" role="alert" data-testid=${f.errorTestId ?? nothing}>${this.error}</div>`
+            : nothing}
+          ${f.body}
+          <div class="buttons">
+            ${f.lead ?? nothing}
+            <button type="button" @click=${() => this.close()}>Cancel</button>
+            <button type="submit" class="primary" ?disabled=${!f.valid || this.saving}>${f.okLabel}</button>
+          </div>
+        </form>
+      </dialog>
+    `;
   }
 }

@@ -148,7 +148,7 @@ export class EndpointDialog extends FormDialog {
     }
   }
 
-  private async save(e: Event): Promise<void> {
+  protected async save(e: Event): Promise<void> {
     e.preventDefault();
     if (Object.keys(this.problems).length > 0 || this.saving) return;
     await this.submit(this.name.trim(), async () => {
@@ -268,117 +268,112 @@ export class EndpointDialog extends FormDialog {
     const problems = this.problems;
     const valid = Object.keys(problems).length === 0;
     const canTest = this.type !== '' && problems.url === undefined && !this.testing;
-    const title = this.editing ? 'Edit Endpoint' : 'New Registry Endpoint';
-    return html`
-      <dialog aria-labelledby="dialog-title" @close=${() => (this.testing = false)}>
-        <form @submit=${this.save} novalidate>
-          <h2 id="dialog-title">${title}</h2>
-          ${this.formError()}
-          <div class="grid">
-            ${this.row(
-              'provider',
-              'Provider',
-              true,
-              html`<select
-                id="provider"
-                required
-                ?disabled=${this.editing !== null}
-                @change=${(e: Event) => this.selectProvider((e.target as HTMLSelectElement).value)}
-              >
-                <option value="" ?selected=${this.type === ''} disabled>Select a provider</option>
-                ${[...this.adapters]
-                  .sort((a, b) => providerName(a).localeCompare(providerName(b)))
-                  .map((t) => html`<option value=${t} ?selected=${t === this.type}>${providerName(t)}</option>`)}
-              </select>`,
-            )}
-            ${this.row(
-              'name',
-              'Name',
-              true,
-              html`<input
-                  id="name"
-                  type="text"
-                  required
-                  maxlength=${kMaxNameLength}
-                  aria-invalid=${this.touched.has('name') && problems.name ? 'true' : 'false'}
-                  aria-describedby=${this.touched.has('name') && problems.name ? 'name-error' : nothing}
-                  .value=${this.name}
-                  @input=${(e: InputEvent) => (this.name = (e.target as HTMLInputElement).value)}
-                  @blur=${() => this.touch('name')}
-                />
-                ${this.fieldError('name')}`,
-            )}
-            ${this.row(
-              'description',
-              'Description',
-              false,
-              html`<textarea
-                id="description"
-                class="plain"
-                rows="2"
-                .value=${this.description}
-                @input=${(e: InputEvent) => (this.description = (e.target as HTMLTextAreaElement).value)}
-              ></textarea>`,
-            )}
-            ${this.row('url', 'Endpoint URL', true, html`${this.urlField(shape)} ${this.fieldError('url')}`)}
-            ${this.row(
-              'access-id',
-              'Access ID',
-              false,
-              html`<input
-                  id="access-id"
-                  type="text"
-                  autocomplete="off"
-                  ?readonly=${shape.fixedAccessId !== undefined}
-                  aria-describedby=${hints.accessId ? 'access-id-hint' : nothing}
-                  .value=${this.accessId}
-                  @input=${(e: InputEvent) => (this.accessId = (e.target as HTMLInputElement).value)}
-                />
-                ${hints.accessId ? html`<div class="hint" id="access-id-hint">${hints.accessId}</div>` : nothing}`,
-            )}
-            ${this.row(
-              'secret',
-              'Access Secret',
-              false,
-              html`${this.secretField(shape)}
-                <div class="hint" id="secret-hint">
-                  ${hints.accessSecret ?? ''}
-                  ${this.editing?.credential?.access_secret ? this.storedSecretNote() : ''}
-                </div>`,
-            )}
-            ${this.row(
-              'verify',
-              'Verify Remote Cert',
-              false,
-              html`<input
-                  id="verify"
-                  type="checkbox"
-                  .checked=${this.verifyCert}
-                  @change=${(e: Event) => ((this.verifyCert = (e.target as HTMLInputElement).checked), (this.testResult = null))}
-                />
-                <span class="hint">Uncheck to accept a self-signed or otherwise untrusted certificate.</span>`,
-              'check',
-            )}
-          </div>
-
-          <div class="test-result" aria-live="polite">
-            ${this.testing ? html`<div class="alert info">Testing the connection…</div>` : nothing}
-            ${this.testResult
-              ? html`<div class="alert ${this.testResult.ok ? 'success' : 'error'}" data-testid="test-result">
-                  ${this.testResult.message}
-                </div>`
-              : nothing}
-          </div>
-
-          ${this.buttons(
-            'OK',
-            valid,
-            html`<button type="button" ?disabled=${!canTest} @click=${this.testConnection}>Test Connection</button>
-              <span class="spacer"></span>`,
+    return this.frame({
+      titleId: 'dialog-title',
+      title: this.editing ? 'Edit Endpoint' : 'New Registry Endpoint',
+      okLabel: 'OK',
+      valid,
+      onClose: () => (this.testing = false),
+      body: html`
+        <div class="grid">
+          ${this.row(
+            'provider',
+            'Provider',
+            true,
+            html`<select
+              id="provider"
+              required
+              ?disabled=${this.editing !== null}
+              @change=${(e: Event) => this.selectProvider((e.target as HTMLSelectElement).value)}
+            >
+              <option value="" ?selected=${this.type === ''} disabled>Select a provider</option>
+              ${[...this.adapters]
+                .sort((a, b) => providerName(a).localeCompare(providerName(b)))
+                .map((t) => html`<option value=${t} ?selected=${t === this.type}>${providerName(t)}</option>`)}
+            </select>`,
           )}
-        </form>
-      </dialog>
-    `;
+          ${this.row(
+            'name',
+            'Name',
+            true,
+            html`<input
+                id="name"
+                type="text"
+                required
+                maxlength=${kMaxNameLength}
+                aria-invalid=${this.touched.has('name') && problems.name ? 'true' : 'false'}
+                aria-describedby=${this.touched.has('name') && problems.name ? 'name-error' : nothing}
+                .value=${this.name}
+                @input=${(e: InputEvent) => (this.name = (e.target as HTMLInputElement).value)}
+                @blur=${() => this.touch('name')}
+              />
+              ${this.fieldError('name')}`,
+          )}
+          ${this.row(
+            'description',
+            'Description',
+            false,
+            html`<textarea
+              id="description"
+              class="plain"
+              rows="2"
+              .value=${this.description}
+              @input=${(e: InputEvent) => (this.description = (e.target as HTMLTextAreaElement).value)}
+            ></textarea>`,
+          )}
+          ${this.row('url', 'Endpoint URL', true, html`${this.urlField(shape)} ${this.fieldError('url')}`)}
+          ${this.row(
+            'access-id',
+            'Access ID',
+            false,
+            html`<input
+                id="access-id"
+                type="text"
+                autocomplete="off"
+                ?readonly=${shape.fixedAccessId !== undefined}
+                aria-describedby=${hints.accessId ? 'access-id-hint' : nothing}
+                .value=${this.accessId}
+                @input=${(e: InputEvent) => (this.accessId = (e.target as HTMLInputElement).value)}
+              />
+              ${hints.accessId ? html`<div class="hint" id="access-id-hint">${hints.accessId}</div>` : nothing}`,
+          )}
+          ${this.row(
+            'secret',
+            'Access Secret',
+            false,
+            html`${this.secretField(shape)}
+              <div class="hint" id="secret-hint">
+                ${hints.accessSecret ?? ''}
+                ${this.editing?.credential?.access_secret ? this.storedSecretNote() : ''}
+              </div>`,
+          )}
+          ${this.row(
+            'verify',
+            'Verify Remote Cert',
+            false,
+            html`<input
+                id="verify"
+                type="checkbox"
+                .checked=${this.verifyCert}
+                @change=${(e: Event) => ((this.verifyCert = (e.target as HTMLInputElement).checked), (this.testResult = null))}
+              />
+              <span class="hint">Uncheck to accept a self-signed or otherwise untrusted certificate.</span>`,
+            'check',
+          )}
+        </div>
+
+        <div class="test-result" aria-live="polite">
+          ${this.testing ? html`<div class="alert info">Testing the connection…</div>` : nothing}
+          ${this.testResult
+            ? html`<div class="alert ${this.testResult.ok ? 'success' : 'error'}" data-testid="test-result">
+                ${this.testResult.message}
+              </div>`
+            : nothing}
+        </div>
+      `,
+      lead: html`<button type="button" ?disabled=${!canTest} @click=${this.testConnection}>Test Connection</button>
+        <span class="spacer"></span>`,
+    });
   }
 
   static override styles = [

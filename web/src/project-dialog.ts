@@ -96,7 +96,7 @@ export class ProjectDialog extends FormDialog {
     return !this.nameProblem && (!this.proxyCache || this.registryId !== null);
   }
 
-  private async save(e: Event): Promise<void> {
+  protected async save(e: Event): Promise<void> {
     e.preventDefault();
     if (!this.valid || this.saving) return;
     const name = this.name.trim();
@@ -159,44 +159,42 @@ export class ProjectDialog extends FormDialog {
 
   override render() {
     const nameProblem = this.touched ? this.nameProblem : '';
-    return html`
-      <dialog aria-labelledby="project-dialog-title">
-        <form @submit=${this.save} novalidate>
-          <h2 id="project-dialog-title">New Project</h2>
-          ${this.formError()}
-          <label for="project-name" class="field-label">Project Name ${requiredMark}</label>
+    return this.frame({
+      titleId: 'project-dialog-title',
+      title: 'New Project',
+      okLabel: 'OK',
+      valid: this.valid,
+      body: html`
+        <label for="project-name" class="field-label">Project Name ${requiredMark}</label>
+        <input
+          id="project-name"
+          type="text"
+          required
+          autocomplete="off"
+          maxlength=${kMaxProjectName}
+          aria-invalid=${nameProblem ? 'true' : 'false'}
+          aria-describedby=${nameProblem ? 'project-name-error' : nothing}
+          .value=${this.name}
+          @input=${(e: InputEvent) => (this.name = (e.target as HTMLInputElement).value)}
+          @blur=${() => (this.touched = true)}
+        />
+        ${fieldError('project-name-error', nameProblem)}
+
+        <span class="field-label" id="access-level">Access Level</span>
+        <label class="check" aria-describedby="access-level">
           <input
-            id="project-name"
-            type="text"
-            required
-            autocomplete="off"
-            maxlength=${kMaxProjectName}
-            aria-invalid=${nameProblem ? 'true' : 'false'}
-            aria-describedby=${nameProblem ? 'project-name-error' : nothing}
-            .value=${this.name}
-            @input=${(e: InputEvent) => (this.name = (e.target as HTMLInputElement).value)}
-            @blur=${() => (this.touched = true)}
+            id="public"
+            type="checkbox"
+            .checked=${this.isPublic}
+            @change=${(e: Event) => (this.isPublic = (e.target as HTMLInputElement).checked)}
           />
-          ${fieldError('project-name-error', nameProblem)}
+          Public
+        </label>
+        <div class="hint">Anyone may pull from a public project, without signing in.</div>
 
-          <span class="field-label" id="access-level">Access Level</span>
-          <label class="check" aria-describedby="access-level">
-            <input
-              id="public"
-              type="checkbox"
-              .checked=${this.isPublic}
-              @change=${(e: Event) => (this.isPublic = (e.target as HTMLInputElement).checked)}
-            />
-            Public
-          </label>
-          <div class="hint">Anyone may pull from a public project, without signing in.</div>
-
-          <div class="proxy">${this.proxyCacheFields()}</div>
-
-          ${this.buttons('OK', this.valid)}
-        </form>
-      </dialog>
-    `;
+        <div class="proxy">${this.proxyCacheFields()}</div>
+      `,
+    });
   }
 
   static override styles = [

@@ -14,6 +14,7 @@ import {
 } from './api';
 import type { ConfirmDialog } from './confirm-dialog';
 import './confirm-dialog';
+import { modalStyles } from './dialog';
 import { errorText, formatTime } from './format';
 import { ListPage } from './list-page';
 import { kPageSizes, pager } from './pager';
@@ -476,6 +477,7 @@ export class ReplicationsPage extends ListPage<ReplicationPolicy> {
 
   static override styles = [
     ...ListPage.styles,
+    modalStyles,
     css`
       h2 {
         font-size: 1.25rem;
@@ -546,14 +548,8 @@ export class ReplicationsPage extends ListPage<ReplicationPolicy> {
         color: var(--berth-muted);
       }
       dialog.log {
-        border: none;
-        border-radius: 4px;
         padding: 1rem 1.25rem;
         width: min(60rem, calc(100vw - 1.5rem));
-        box-shadow: 0 10px 40px rgba(0, 0, 0, 0.35);
-      }
-      dialog.log::backdrop {
-        background: rgba(0, 0, 0, 0.45);
       }
       .log-head {
         display: flex;

@@ -203,7 +203,7 @@ export class RuleDialog extends FormDialog {
     };
   }
 
-  private async save(e: Event): Promise<void> {
+  protected async save(e: Event): Promise<void> {
     e.preventDefault();
     this.touched = true;
     if (Object.keys(this.problems).length || this.saving) return;
@@ -283,206 +283,205 @@ export class RuleDialog extends FormDialog {
     const problems = this.touched ? this.problems : {};
     const valid = Object.keys(this.problems).length === 0;
     const push = f.mode === 'push';
-    return html`
-      <dialog aria-labelledby="rule-dialog-title">
-        <form @submit=${this.save} novalidate>
-          <h2 id="rule-dialog-title">${this.editing ? 'Edit Replication Rule' : 'New Replication Rule'}</h2>
-          ${this.formError('rule-error')}
+    return this.frame({
+      titleId: 'rule-dialog-title',
+      title: this.editing ? 'Edit Replication Rule' : 'New Replication Rule',
+      okLabel: 'Save',
+      valid,
+      errorTestId: 'rule-error',
+      body: html`
 
-          <label for="rule-name" class="field-label">Name ${requiredMark}</label>
-          <input
-            id="rule-name"
-            type="text"
-            required
-            autocomplete="off"
-            aria-invalid=${problems.name ? 'true' : 'false'}
-            aria-describedby=${problems.name ? 'name-error' : nothing}
-            .value=${f.name}
-            @input=${(e: InputEvent) => {
-              this.nameEdited = true;
-              this.set('name', (e.target as HTMLInputElement).value);
-            }}
-            @blur=${() => {
-              // Only once typed in: an error appearing on a mere pass-through would move the
-              // form under the pointer between mouse down and up.
-              if (this.nameEdited) this.touched = true;
-            }}
-          />
-          ${fieldError('name-error', problems.name)}
+        <label for="rule-name" class="field-label">Name ${requiredMark}</label>
+        <input
+          id="rule-name"
+          type="text"
+          required
+          autocomplete="off"
+          aria-invalid=${problems.name ? 'true' : 'false'}
+          aria-describedby=${problems.name ? 'name-error' : nothing}
+          .value=${f.name}
+          @input=${(e: InputEvent) => {
+            this.nameEdited = true;
+            this.set('name', (e.target as HTMLInputElement).value);
+          }}
+          @blur=${() => {
+            // Only once typed in: an error appearing on a mere pass-through would move the
+            // form under the pointer between mouse down and up.
+            if (this.nameEdited) this.touched = true;
+          }}
+        />
+        ${fieldError('name-error', problems.name)}
 
-          <label for="rule-description" class="field-label">Description</label>
-          <textarea
-            id="rule-description"
-            rows="2"
-            .value=${f.description}
-            @input=${(e: InputEvent) => this.set('description', (e.target as HTMLTextAreaElement).value)}
-          ></textarea>
+        <label for="rule-description" class="field-label">Description</label>
+        <textarea
+          id="rule-description"
+          rows="2"
+          .value=${f.description}
+          @input=${(e: InputEvent) => this.set('description', (e.target as HTMLTextAreaElement).value)}
+        ></textarea>
 
-          <fieldset>
-            <legend class="field-label">Replication mode</legend>
-            <div class="row">
-              <label class="check">
-                <input
-                  type="radio"
-                  name="mode"
-                  value="push"
-                  .checked=${push}
-                  @change=${() => this.form = { ...this.form, mode: 'push' }}
-                />
-                Push-based
-              </label>
-              <label class="check">
-                <input
-                  type="radio"
-                  name="mode"
-                  value="pull"
-                  .checked=${!push}
-                  @change=${() => this.form = { ...this.form, mode: 'pull', deletion: false, trigger: f.trigger === 'event_based' ? 'manual' : f.trigger }}
-                />
-                Pull-based
-              </label>
-            </div>
-            <div class="hint">
-              ${push
-                ? 'Push the resources of this Berth to the destination registry.'
-                : 'Pull the resources of the source registry into this Berth.'}
-            </div>
-          </fieldset>
-
-          ${push
-            ? nothing
-            : html`<label for="src-registry" class="field-label">
-                  Source registry ${requiredMark}
-                </label>
-                ${this.registrySelect('src-registry', 'srcRegistryId', !!problems.registry)}
-                ${fieldError('registry-error', problems.registry)}`}
-
-          <fieldset>
-            <legend class="field-label">Source resource filter</legend>
-            <div class="filters">
-              <label for="filter-name">Name</label>
-              <div>
-                ${this.text('filter-name', 'nameFilter', { label: 'Name filter', placeholder: 'library/** (empty: all)', describedby: 'pattern-hint' })}
-              </div>
-              <label for="filter-tag">Tag</label>
-              <div class="pair">
-                ${this.decoration('tag-decoration', 'tagDecoration', 'Tag')}
-                ${this.text('filter-tag', 'tagFilter', { label: 'Tag filter', placeholder: 'v* (empty: all)', describedby: 'pattern-hint' })}
-              </div>
-              <label for="filter-label">Label</label>
-              <div class="pair">
-                ${this.decoration('label-decoration', 'labelDecoration', 'Label')}
-                ${this.text('filter-label', 'labelFilter', { label: 'Label filter', placeholder: 'label names, comma separated' })}
-              </div>
-              <label for="filter-resource">Resource</label>
-              <div>
-                <select id="filter-resource" aria-label="Resource filter" @change=${(e: Event) => this.set('resource', (e.target as HTMLSelectElement).value)}>
-                  <option value="" ?selected=${f.resource === ''}>All</option>
-                  <option value="image" ?selected=${f.resource === 'image'}>image</option>
-                  <option value="artifact" ?selected=${f.resource === 'artifact'}>artifact</option>
-                </select>
-              </div>
-            </div>
-            <div class="hint" id="pattern-hint">
-              Patterns: <code>*</code> within one path level, <code>**</code> across levels, <code>?</code> one
-              character, <code>{a,b}</code> alternatives.
-            </div>
-          </fieldset>
-
-          ${push
-            ? html`<label for="dest-registry" class="field-label">
-                  Destination registry ${requiredMark}
-                </label>
-                ${this.registrySelect('dest-registry', 'destRegistryId', !!problems.registry)}
-                ${fieldError('registry-error', problems.registry)}`
-            : nothing}
-
-          <fieldset>
-            <legend class="field-label">Destination</legend>
-            <div class="filters">
-              <label for="dest-namespace">Namespace</label>
-              <div>${this.text('dest-namespace', 'destNamespace', { placeholder: 'empty: the same as the source' })}</div>
-              <label for="flattening">Flattening</label>
-              <div>
-                <select id="flattening" @change=${(e: Event) => this.set('flattening', Number((e.target as HTMLSelectElement).value))}>
-                  ${kFlattening.map((o) => html`<option value=${o.value} ?selected=${o.value === f.flattening}>${o.label}</option>`)}
-                </select>
-              </div>
-            </div>
-            <div class="hint">
-              With a namespace, flattening drops that many path levels of the source before the image name:
-              a/b/c/image into ns with 1 level is ns/b/c/image; all levels gives ns/image.
-            </div>
-          </fieldset>
-
-          <label for="trigger" class="field-label">Trigger Mode</label>
-          <select id="trigger" @change=${(e: Event) => this.set('trigger', (e.target as HTMLSelectElement).value)}>
-            <option value="manual" ?selected=${f.trigger === 'manual'}>Manual</option>
-            <option value="scheduled" ?selected=${f.trigger === 'scheduled'}>Scheduled</option>
-            ${push ? html`<option value="event_based" ?selected=${f.trigger === 'event_based'}>Event Based</option>` : nothing}
-          </select>
-          ${f.trigger === 'scheduled'
-            ? html`<label for="cron" class="field-label">Cron String ${requiredMark}</label>
-                ${this.text('cron', 'cron', {
-                  placeholder: '0 0 2 * * *',
-                  describedby: problems.cron ? 'cron-error cron-hint' : 'cron-hint',
-                  invalid: problems.cron ? 'true' : 'false',
-                })}
-                ${fieldError('cron-error', problems.cron)}
-                <div class="hint" id="cron-hint">
-                  Six fields: seconds minutes hours day-of-month month day-of-week, e.g. <code>0 0 2 * * *</code> every
-                  day at 02:00. The seconds field must be 0.
-                </div>`
-            : nothing}
-          ${f.trigger === 'event_based'
-            ? html`<div class="hint">Runs when an artifact is pushed to or deleted from this Berth.</div>`
-            : nothing}
-
-          <label for="speed" class="field-label">Bandwidth</label>
-          <div class="pair">
-            <input
-              id="speed"
-              type="text"
-              inputmode="numeric"
-              aria-describedby=${problems.speed ? 'speed-error speed-hint' : 'speed-hint'}
-              aria-invalid=${problems.speed ? 'true' : 'false'}
-              .value=${f.speed}
-              @input=${(e: InputEvent) => this.set('speed', (e.target as HTMLInputElement).value)}
-            />
-            <select
-              id="speed-unit"
-              class="unit"
-              aria-label="Bandwidth unit"
-              @change=${(e: Event) => this.set('speedUnit', (e.target as HTMLSelectElement).value as 'Kbps' | 'Mbps')}
-            >
-              <option value="Kbps" ?selected=${f.speedUnit === 'Kbps'}>Kbps</option>
-              <option value="Mbps" ?selected=${f.speedUnit === 'Mbps'}>Mbps</option>
-            </select>
+        <fieldset>
+          <legend class="field-label">Replication mode</legend>
+          <div class="row">
+            <label class="check">
+              <input
+                type="radio"
+                name="mode"
+                value="push"
+                .checked=${push}
+                @change=${() => this.form = { ...this.form, mode: 'push' }}
+              />
+              Push-based
+            </label>
+            <label class="check">
+              <input
+                type="radio"
+                name="mode"
+                value="pull"
+                .checked=${!push}
+                @change=${() => this.form = { ...this.form, mode: 'pull', deletion: false, trigger: f.trigger === 'event_based' ? 'manual' : f.trigger }}
+              />
+              Pull-based
+            </label>
           </div>
-          ${fieldError('speed-error', problems.speed)}
-          <div class="hint" id="speed-hint">-1 for unlimited; the limit applies to the whole execution.</div>
-
-          <div class="switches">
-            ${this.check('override', 'override', 'Override', 'Replace an artifact that already exists at the destination under the same name.')}
+          <div class="hint">
             ${push
-              ? this.check('deletion', 'deletion', 'Delete remote resources when locally deleted')
-              : nothing}
-            ${this.check('copy-by-chunk', 'copyByChunk', 'Copy by chunk')}
-            ${f.trigger === 'event_based'
-              ? nothing
-              : this.check(
-                  'single-active',
-                  'singleActive',
-                  'Single active replication',
-                  'Do not start an execution of this rule while another one is still running.',
-                )}
-            ${this.check('enabled', 'enabled', 'Enable rule')}
+              ? 'Push the resources of this Berth to the destination registry.'
+              : 'Pull the resources of the source registry into this Berth.'}
           </div>
+        </fieldset>
 
-          ${this.buttons('Save', valid)}
-        </form>
-      </dialog>
-    `;
+        ${push
+          ? nothing
+          : html`<label for="src-registry" class="field-label">
+                Source registry ${requiredMark}
+              </label>
+              ${this.registrySelect('src-registry', 'srcRegistryId', !!problems.registry)}
+              ${fieldError('registry-error', problems.registry)}`}
+
+        <fieldset>
+          <legend class="field-label">Source resource filter</legend>
+          <div class="filters">
+            <label for="filter-name">Name</label>
+            <div>
+              ${this.text('filter-name', 'nameFilter', { label: 'Name filter', placeholder: 'library/** (empty: all)', describedby: 'pattern-hint' })}
+            </div>
+            <label for="filter-tag">Tag</label>
+            <div class="pair">
+              ${this.decoration('tag-decoration', 'tagDecoration', 'Tag')}
+              ${this.text('filter-tag', 'tagFilter', { label: 'Tag filter', placeholder: 'v* (empty: all)', describedby: 'pattern-hint' })}
+            </div>
+            <label for="filter-label">Label</label>
+            <div class="pair">
+              ${this.decoration('label-decoration', 'labelDecoration', 'Label')}
+              ${this.text('filter-label', 'labelFilter', { label: 'Label filter', placeholder: 'label names, comma separated' })}
+            </div>
+            <label for="filter-resource">Resource</label>
+            <div>
+              <select id="filter-resource" aria-label="Resource filter" @change=${(e: Event) => this.set('resource', (e.target as HTMLSelectElement).value)}>
+                <option value="" ?selected=${f.resource === ''}>All</option>
+                <option value="image" ?selected=${f.resource === 'image'}>image</option>
+                <option value="artifact" ?selected=${f.resource === 'artifact'}>artifact</option>
+              </select>
+            </div>
+          </div>
+          <div class="hint" id="pattern-hint">
+            Patterns: <code>*</code> within one path level, <code>**</code> across levels, <code>?</code> one
+            character, <code>{a,b}</code> alternatives.
+          </div>
+        </fieldset>
+
+        ${push
+          ? html`<label for="dest-registry" class="field-label">
+                Destination registry ${requiredMark}
+              </label>
+              ${this.registrySelect('dest-registry', 'destRegistryId', !!problems.registry)}
+              ${fieldError('registry-error', problems.registry)}`
+          : nothing}
+
+        <fieldset>
+          <legend class="field-label">Destination</legend>
+          <div class="filters">
+            <label for="dest-namespace">Namespace</label>
+            <div>${this.text('dest-namespace', 'destNamespace', { placeholder: 'empty: the same as the source' })}</div>
+            <label for="flattening">Flattening</label>
+            <div>
+              <select id="flattening" @change=${(e: Event) => this.set('flattening', Number((e.target as HTMLSelectElement).value))}>
+                ${kFlattening.map((o) => html`<option value=${o.value} ?selected=${o.value === f.flattening}>${o.label}</option>`)}
+              </select>
+            </div>
+          </div>
+          <div class="hint">
+            With a namespace, flattening drops that many path levels of the source before the image name:
+            a/b/c/image into ns with 1 level is ns/b/c/image; all levels gives ns/image.
+          </div>
+        </fieldset>
+
+        <label for="trigger" class="field-label">Trigger Mode</label>
+        <select id="trigger" @change=${(e: Event) => this.set('trigger', (e.target as HTMLSelectElement).value)}>
+          <option value="manual" ?selected=${f.trigger === 'manual'}>Manual</option>
+          <option value="scheduled" ?selected=${f.trigger === 'scheduled'}>Scheduled</option>
+          ${push ? html`<option value="event_based" ?selected=${f.trigger === 'event_based'}>Event Based</option>` : nothing}
+        </select>
+        ${f.trigger === 'scheduled'
+          ? html`<label for="cron" class="field-label">Cron String ${requiredMark}</label>
+              ${this.text('cron', 'cron', {
+                placeholder: '0 0 2 * * *',
+                describedby: problems.cron ? 'cron-error cron-hint' : 'cron-hint',
+                invalid: problems.cron ? 'true' : 'false',
+              })}
+              ${fieldError('cron-error', problems.cron)}
+              <div class="hint" id="cron-hint">
+                Six fields: seconds minutes hours day-of-month month day-of-week, e.g. <code>0 0 2 * * *</code> every
+                day at 02:00. The seconds field must be 0.
+              </div>`
+          : nothing}
+        ${f.trigger === 'event_based'
+          ? html`<div class="hint">Runs when an artifact is pushed to or deleted from this Berth.</div>`
+          : nothing}
+
+        <label for="speed" class="field-label">Bandwidth</label>
+        <div class="pair">
+          <input
+            id="speed"
+            type="text"
+            inputmode="numeric"
+            aria-describedby=${problems.speed ? 'speed-error speed-hint' : 'speed-hint'}
+            aria-invalid=${problems.speed ? 'true' : 'false'}
+            .value=${f.speed}
+            @input=${(e: InputEvent) => this.set('speed', (e.target as HTMLInputElement).value)}
+          />
+          <select
+            id="speed-unit"
+            class="unit"
+            aria-label="Bandwidth unit"
+            @change=${(e: Event) => this.set('speedUnit', (e.target as HTMLSelectElement).value as 'Kbps' | 'Mbps')}
+          >
+            <option value="Kbps" ?selected=${f.speedUnit === 'Kbps'}>Kbps</option>
+            <option value="Mbps" ?selected=${f.speedUnit === 'Mbps'}>Mbps</option>
+          </select>
+        </div>
+        ${fieldError('speed-error', problems.speed)}
+        <div class="hint" id="speed-hint">-1 for unlimited; the limit applies to the whole execution.</div>
+
+        <div class="switches">
+          ${this.check('override', 'override', 'Override', 'Replace an artifact that already exists at the destination under the same name.')}
+          ${push
+            ? this.check('deletion', 'deletion', 'Delete remote resources when locally deleted')
+            : nothing}
+          ${this.check('copy-by-chunk', 'copyByChunk', 'Copy by chunk')}
+          ${f.trigger === 'event_based'
+            ? nothing
+            : this.check(
+                'single-active',
+                'singleActive',
+                'Single active replication',
+                'Do not start an execution of this rule while another one is still running.',
+              )}
+          ${this.check('enabled', 'enabled', 'Enable rule')}
+        </div>
+      `,
+    });
   }
 
   static override styles = [
