@@ -1,6 +1,7 @@
 // Starts the servers and the browser the UI tests need, as plain child processes on
 // loopback, the same way as the e2e suite: each server gets a free port, its own data
 // directory under a temporary directory and a log file; stop() ends it with SIGTERM.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -172,4 +173,56 @@ export function screenshots(suite) {
     await page.screenshot({ path: file, fullPage: true });
     return file;
   };
+}
+
+// One test file's world: a scratch directory, the servers `start(dir)` starts (an array of
+// promises, e.g. [startBerth(`${dir}/berth`)]) and a browser page. close() ends them all.
+// When a start fails, what did start is stopped again before the failure is thrown.
+export async function openSession(name, start) {
+  const tmp = scratch(name);
+  const session = { dir: tmp.dir, servers: [], browser: null, page: null };
+  session.close = async () => {
+    await session.browser?.close();
+    await Promise.all(session.servers.map((s) => s?.stop()));
+    tmp.cleanup();
+  };
+  try {
+    const started = await Promise.allSettled(start(tmp.dir));
+    session.servers = started.map((r) => (r.status === 'fulfilled' ? r.value : null));
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    session.browser = await launchBrowser();
+    session.page = await newPage(session.browser);
+  } catch (e) {
+    await session.close();
+    throw e;
+  }
+  return session;
+}
+
+// Fills the sign-in form the page shows (as admin, with `password`) and presses Log In.
+export async function signIn(page, password = ADMIN_PASSWORD) {
+  await page.getByLabel('Username').fill(ADMIN_USER);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log In' }).click();
+}
+
+// Presses Enter on the button named `name`, as a keyboard user opens a dialog.
+export async function pressButton(page, name) {
+  await page.getByRole('button', { name }).focus();
+  await page.keyboard.press('Enter');
+}
+
+// The id of the element that has the focus, looking into shadow roots.
+export function focusedId(page) {
+  return page.evaluate(() => {
+    let element = document.activeElement;
+    while (element?.shadowRoot?.activeElement) element = element.shadowRoot.activeElement;
+    return element?.id;
+  });
+}
+
+// Fails with the console and page errors of `page` other than those `expected` matches.
+export function assertNoUnexpectedErrors(page, expected) {
+  assert.deepEqual(page.errors.filter((e) => !expected.test(e)), []);
 }

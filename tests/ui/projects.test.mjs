@@ -8,10 +8,10 @@ import { after, before, describe, test } from 'node:test';
 import {
   ADMIN_PASSWORD,
   ADMIN_USER,
-  launchBrowser,
-  newPage,
-  scratch,
+  assertNoUnexpectedErrors,
+  openSession,
   screenshots,
+  signIn,
   startBerth,
   startCncfRegistry,
 } from './harness.mjs';
@@ -19,20 +19,20 @@ import {
 const screenshot = screenshots('projects');
 
 describe('projects', () => {
-  let tmp;
+  let session;
   let berth;
   let upstream;
   let cncf;
-  let browser;
   let page;
 
   before(async () => {
-    tmp = scratch('projects');
-    [berth, upstream, cncf] = await Promise.all([
-      startBerth(`${tmp.dir}/berth`),
-      startBerth(`${tmp.dir}/upstream`),
-      startCncfRegistry(`${tmp.dir}/cncf`),
+    session = await openSession('projects', (dir) => [
+      startBerth(`${dir}/berth`),
+      startBerth(`${dir}/upstream`),
+      startCncfRegistry(`${dir}/cncf`),
     ]);
+    [berth, upstream, cncf] = session.servers;
+    ({ page } = session);
     await berth.api('POST', '/registries', {
       name: 'upstream-harbor',
       type: 'harbor',
@@ -40,15 +40,9 @@ describe('projects', () => {
       credential: { type: 'basic', access_key: ADMIN_USER, access_secret: ADMIN_PASSWORD },
     });
     await berth.api('POST', '/registries', { name: 'plain-cncf', type: 'docker-registry', url: cncf.url });
-    browser = await launchBrowser();
-    page = await newPage(browser);
   });
 
-  after(async () => {
-    await browser?.close();
-    await Promise.all([berth?.stop(), upstream?.stop(), cncf?.stop()]);
-    tmp?.cleanup();
-  });
+  after(() => session?.close());
 
   const dialog = () => page.locator('berth-project-dialog dialog');
   const row = (name) => page.locator(`tr[data-name="${name}"]`);
@@ -56,9 +50,7 @@ describe('projects', () => {
   test('sign in lands on Projects, which lists library', async () => {
     await page.goto(`${berth.url}/`);
     await page.waitForURL(/\/account\/sign-in$/);
-    await page.getByLabel('Username').fill(ADMIN_USER);
-    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Log In' }).click();
+    await signIn(page);
     await page.waitForURL(/\/harbor\/projects$/);
     await row('library').waitFor();
     assert.equal((await row('library').locator('td').nth(1).textContent()).trim(), 'Public');
@@ -118,9 +110,6 @@ describe('projects', () => {
   });
 
   test('no unexpected console errors', () => {
-    const unexpected = page.errors.filter(
-      (e) => !/Failed to load resource: the server responded with a status of 409/.test(e),
-    );
-    assert.deepEqual(unexpected, []);
+    assertNoUnexpectedErrors(page, /Failed to load resource: the server responded with a status of 409/);
   });
 });

@@ -6,13 +6,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  ADMIN_PASSWORD,
   ADMIN_USER,
+  assertNoUnexpectedErrors,
+  focusedId,
   freePort,
-  launchBrowser,
-  newPage,
-  scratch,
+  openSession,
+  pressButton,
   screenshots,
+  signIn,
   startBerth,
   startCncfRegistry,
 } from './harness.mjs';
@@ -24,29 +25,20 @@ const kExpectedFailures = /Failed to load resource: the server responded with a 
 const screenshot = screenshots('registries');
 
 describe('registries', () => {
-  let tmp;
+  let session;
   let cncf;
   let berth;
-  let browser;
   let page;
   let closedPortUrl;
 
   before(async () => {
-    tmp = scratch('registries');
-    [cncf, berth] = await Promise.all([
-      startCncfRegistry(`${tmp.dir}/cncf`),
-      startBerth(`${tmp.dir}/berth`),
-    ]);
+    session = await openSession('registries', (dir) => [startCncfRegistry(`${dir}/cncf`), startBerth(`${dir}/berth`)]);
+    [cncf, berth] = session.servers;
+    ({ page } = session);
     closedPortUrl = `http://127.0.0.1:${await freePort()}`;
-    browser = await launchBrowser();
-    page = await newPage(browser);
   });
 
-  after(async () => {
-    await browser?.close();
-    await Promise.all([berth?.stop(), cncf?.stop()]);
-    tmp?.cleanup();
-  });
+  after(() => session?.close());
 
   const dialog = () => page.locator('berth-endpoint-dialog dialog');
   const row = (name) => page.locator(`tr[data-name="${name}"]`);
@@ -55,10 +47,8 @@ describe('registries', () => {
   test('sign-in: a wrong password is refused, the right one opens the page asked for', async () => {
     await page.goto(`${berth.url}/harbor/registries`);
     await page.waitForURL(/\/account\/sign-in\?redirect_url=%2Fharbor%2Fregistries$/);
-    await page.getByLabel('Username').fill(ADMIN_USER);
-    await page.getByLabel('Password').fill('not-the-password');
     const refusal = page.waitForResponse((r) => r.url().endsWith('/api/v2.0/users/current'));
-    await page.getByRole('button', { name: 'Log In' }).click();
+    await signIn(page, 'not-the-password');
     // No Basic challenge, so a browser shows no password prompt of its own.
     const refused = await refusal;
     assert.equal(refused.status(), 401);
@@ -66,8 +56,7 @@ describe('registries', () => {
     await page.getByRole('alert').filter({ hasText: 'Invalid user name or password.' }).waitFor();
     await screenshot(page, 'sign-in-refused');
 
-    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Log In' }).click();
+    await signIn(page);
     await page.waitForURL(/\/harbor\/registries$/);
     await page.getByRole('heading', { name: 'Registries' }).waitFor();
     assert.equal(await page.getByTestId('current-user').textContent(), ADMIN_USER);
@@ -268,15 +257,9 @@ describe('registries', () => {
   });
 
   test('keyboard: the dialog opens from the keyboard, starts on Provider and closes with Escape', async () => {
-    await page.getByRole('button', { name: '+ New Endpoint' }).focus();
-    await page.keyboard.press('Enter');
+    await pressButton(page, '+ New Endpoint');
     await dialog().getByRole('heading', { name: 'New Registry Endpoint' }).waitFor();
-    const focused = await page.evaluate(() => {
-      let element = document.activeElement;
-      while (element?.shadowRoot?.activeElement) element = element.shadowRoot.activeElement;
-      return element?.id;
-    });
-    assert.equal(focused, 'provider');
+    assert.equal(await focusedId(page), 'provider');
     await page.keyboard.press('Escape');
     await dialog().waitFor({ state: 'hidden' });
   });
@@ -303,7 +286,6 @@ describe('registries', () => {
   });
 
   test('no unexpected console errors', () => {
-    const unexpected = page.errors.filter((e) => !kExpectedFailures.test(e));
-    assert.deepEqual(unexpected, []);
+    assertNoUnexpectedErrors(page, kExpectedFailures);
   });
 });

@@ -9,12 +9,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  ADMIN_PASSWORD,
-  ADMIN_USER,
-  launchBrowser,
-  newPage,
-  scratch,
+  assertNoUnexpectedErrors,
+  focusedId,
+  openSession,
+  pressButton,
   screenshots,
+  signIn,
   startBerth,
   startCncfRegistry,
 } from './harness.mjs';
@@ -74,30 +74,24 @@ async function pushImage(registry, repository, tag, layerBytes) {
 }
 
 describe('replications', () => {
-  let tmp;
+  let session;
   let berth;
   let cncf;
-  let browser;
   let page;
   let helloDigest;
 
   before(async () => {
-    tmp = scratch('replications');
-    [berth, cncf] = await Promise.all([startBerth(`${tmp.dir}/berth`), startCncfRegistry(`${tmp.dir}/cncf`)]);
+    session = await openSession('replications', (dir) => [startBerth(`${dir}/berth`), startCncfRegistry(`${dir}/cncf`)]);
+    [berth, cncf] = session.servers;
+    ({ page } = session);
     await berth.api('POST', '/registries', { name: 'cncf', type: 'docker-registry', url: cncf.url });
     helloDigest = await pushImage(berth, 'library/hello', 'v1', randomBytes(2048));
     // A bigger image in another project for the slow run that gets stopped.
     await berth.api('POST', '/projects', { project_name: 'big', metadata: { public: 'false' } });
     await pushImage(berth, 'big/blob', 'v1', randomBytes(256 * 1024));
-    browser = await launchBrowser();
-    page = await newPage(browser);
   });
 
-  after(async () => {
-    await browser?.close();
-    await Promise.all([berth?.stop(), cncf?.stop()]);
-    tmp?.cleanup();
-  });
+  after(() => session?.close());
 
   const dialog = () => page.locator('berth-rule-dialog dialog');
   const confirm = () => page.locator('berth-confirm-dialog dialog');
@@ -109,9 +103,7 @@ describe('replications', () => {
   test('sign in and open Replications: no rules yet', async () => {
     await page.goto(`${berth.url}/harbor/replications`);
     await page.waitForURL(/\/account\/sign-in\?redirect_url=/);
-    await page.getByLabel('Username').fill(ADMIN_USER);
-    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Log In' }).click();
+    await signIn(page);
     await page.waitForURL(/\/harbor\/replications$/);
     await page.getByText('We couldn’t find any replication rules!').waitFor();
     for (const name of ['Edit', 'Delete', 'Replicate']) {
@@ -320,15 +312,9 @@ describe('replications', () => {
   });
 
   test('keyboard and a narrow window', async () => {
-    await page.getByRole('button', { name: '+ New Replication Rule' }).focus();
-    await page.keyboard.press('Enter');
+    await pressButton(page, '+ New Replication Rule');
     await dialog().getByRole('heading', { name: 'New Replication Rule' }).waitFor();
-    const focused = await page.evaluate(() => {
-      let element = document.activeElement;
-      while (element?.shadowRoot?.activeElement) element = element.shadowRoot.activeElement;
-      return element?.id;
-    });
-    assert.equal(focused, 'rule-name');
+    assert.equal(await focusedId(page), 'rule-name');
     await dialog().getByLabel('Pull-based').check();
     await dialog().getByLabel('Source registry').waitFor();
     assert.equal(await dialog().getByLabel('Destination registry').count(), 0);
@@ -342,7 +328,6 @@ describe('replications', () => {
   });
 
   test('no unexpected console errors', () => {
-    const unexpected = page.errors.filter((e) => !kExpectedFailures.test(e));
-    assert.deepEqual(unexpected, []);
+    assertNoUnexpectedErrors(page, kExpectedFailures);
   });
 });
