@@ -7,7 +7,6 @@
 #include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,6 +22,7 @@
 #include "metadata/stores.h"
 #include "remote/distribution_client.h"
 #include "remote/test_servers.h"
+#include "replication/service_test_support.h"
 #include "storage/fs_blob_store.h"
 
 namespace berth::proxy {
@@ -31,39 +31,10 @@ namespace {
 namespace fs = std::filesystem;
 using replication::RegistryEnd;
 
-std::string RandomBytes(size_t n, uint32_t seed) {
-  std::mt19937 gen(seed);
-  std::string out(n, '\0');
-  for (auto& c : out) c = static_cast<char>(gen());
-  return out;
-}
-
-std::string Desc(std::string_view media_type, std::string_view digest, size_t size) {
-  return nlohmann::json{{"mediaType", media_type}, {"digest", digest}, {"size", size}}.dump();
-}
-
-struct Image {
-  std::string config;
-  std::string layer;
-  std::string manifest;
-  std::string digest;
-};
-
-Image MakeImage(size_t layer_size, uint32_t seed) {
-  Image image;
-  image.config = R"({"architecture":"amd64","os":"linux","seed":)" + std::to_string(seed) + "}";
-  image.layer = RandomBytes(layer_size, seed);
-  image.manifest =
-      R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":)" +
-      Desc("application/vnd.oci.image.config.v1+json", Sha256Digest(image.config),
-           image.config.size()) +
-      R"(,"layers":[)" +
-      Desc("application/vnd.oci.image.layer.v1.tar", Sha256Digest(image.layer),
-           image.layer.size()) +
-      "]}";
-  image.digest = Sha256Digest(image.manifest);
-  return image;
-}
+using replication::service_testing::DescriptorJson;
+using replication::service_testing::Image;
+using replication::service_testing::MakeImage;
+using replication::service_testing::RandomBytes;
 
 // Forwards to the real upstream end and counts the requests that reach it.
 struct Counts {
@@ -193,23 +164,9 @@ class ProxyCacheTest : public ::testing::Test {
     std::string error;
     registry_ = remote::testing::RegistryProcess::Start({}, &error);
     if (!registry_) GTEST_SKIP() << "docker-registry unavailable: " << error;
-    const fs::path dir = dir_.path();
-    auto opened = metadata::SqliteDatabase::Open((dir / "berth.db").string());
-    ASSERT_TRUE(opened.has_value());
-    db_ = std::move(*opened);
-    ASSERT_TRUE(metadata::Migrate(*db_).has_value());
-    projects_ = std::make_unique<metadata::ProjectStore>(*db_);
-    artifacts_ = std::make_unique<metadata::ArtifactStore>(*db_);
-    blobs_ = std::make_unique<storage::FsBlobStore>(dir / "blobs");
-    content_ = std::make_unique<content::ContentService>(*blobs_, *artifacts_, *projects_);
-    registries_ = std::make_unique<metadata::RegistryStore>(*db_);
-    endpoints::SecretBox::Key key;
-    key.fill(7);
-    box_ = std::make_unique<endpoints::SecretBox>(key);
-    ASSERT_TRUE(adapters::RegisterBuiltinAdapters(adapter_registry_).has_value());
-    endpoint_service_ = std::make_unique<endpoints::EndpointService>(
-        *registries_, *box_, adapter_registry_, adapters::AdapterDeps{});
-    auto created = endpoint_service_->Create(
+    stack_ = std::make_unique<replication::service_testing::ServiceStack>(dir_.path());
+    ASSERT_TRUE(stack_->ok());
+    auto created = stack_->endpoint_service->Create(
         endpoints::NewRegistry{.name = "hub", .type = "docker-registry", .url = registry_->url()});
     ASSERT_TRUE(created.has_value()) << created.error().message;
 
@@ -217,12 +174,12 @@ class ProxyCacheTest : public ::testing::Test {
     project.name = "cache";
     project.owner_id = 1;
     project.registry_id = created->id;
-    auto made = projects_->Create(project);
+    auto made = stack_->projects->Create(project);
     ASSERT_TRUE(made.has_value()) << made.error().message;
     project_ = *made;
     ASSERT_EQ(project_.registry_id, created->id);
 
-    cache_store_ = std::make_unique<metadata::ProxyCacheStore>(*db_);
+    cache_store_ = std::make_unique<metadata::ProxyCacheStore>(*stack_->db);
     ProxyOptions options;
     options.backoff = std::chrono::milliseconds(20);
     options.cache_store = cache_store_.get();
@@ -230,60 +187,35 @@ class ProxyCacheTest : public ::testing::Test {
     options.decorate = [this](std::shared_ptr<RegistryEnd> end) -> std::shared_ptr<RegistryEnd> {
       return std::make_shared<CountingEnd>(std::move(end), *counter_);
     };
-    replication::LocalStores local{.content = content_.get(),
-                                   .blobs = blobs_.get(),
-                                   .artifacts = artifacts_.get(),
-                                   .projects = projects_.get()};
-    cache_ = std::make_unique<ProxyCache>(*endpoint_service_, local, options);
-    remote_ = std::make_unique<remote::DistributionClient>(
-        remote::ClientOptions{.base_url = registry_->url()}, remote::StaticCredentials("", ""));
+    cache_ = std::make_unique<ProxyCache>(*stack_->endpoint_service, stack_->Local(), options);
+    remote_ = replication::service_testing::AnonymousClient(registry_->url());
   }
 
   void PushBlobUpstream(const std::string& repository, const std::string& blob) {
-    size_t pos = 0;
-    remote::ByteSource source = [&](std::span<char> buf) -> Result<size_t> {
-      size_t n = std::min(buf.size(), blob.size() - pos);
-      std::copy_n(blob.data() + pos, n, buf.data());
-      pos += n;
-      return n;
-    };
-    auto pushed = remote_->PushBlob(repository, Sha256Digest(blob),
-                                    static_cast<int64_t>(blob.size()), source);
-    ASSERT_TRUE(pushed.has_value()) << pushed.error().message;
+    replication::service_testing::PushBlob(*remote_, repository, blob);
   }
 
   void PushUpstream(const std::string& repository, const std::string& tag, const Image& image) {
-    PushBlobUpstream(repository, image.config);
-    PushBlobUpstream(repository, image.layer);
-    auto put = remote_->PutManifest(repository, tag, image.manifest, content::kOciManifestType);
-    ASSERT_TRUE(put.has_value()) << put.error().message;
+    replication::service_testing::PushImage(*remote_, repository, tag, image);
   }
 
   // The digest the local repository serves for `reference`; "" when none.
   std::string LocalDigest(const std::string& repository, const std::string& reference) {
-    auto repo = content_->ResolveRepository(repository, false);
+    auto repo = stack_->content->ResolveRepository(repository, false);
     if (!repo) return "";
     auto ref = ParseReference(reference);
-    auto info = content_->StatManifest(*repo, *ref);
+    auto info = stack_->content->StatManifest(*repo, *ref);
     return info ? info->digest.str() : "";
   }
 
   bool LocalBlob(const std::string& repository, const std::string& digest) {
-    auto repo = content_->ResolveRepository(repository, false);
-    return repo && content_->StatBlob(*repo, *Digest::Parse(digest)).has_value();
+    auto repo = stack_->content->ResolveRepository(repository, false);
+    return repo && stack_->content->StatBlob(*repo, *Digest::Parse(digest)).has_value();
   }
 
   remote::testing::TempDir dir_;
   std::unique_ptr<remote::testing::RegistryProcess> registry_;
-  std::unique_ptr<metadata::Database> db_;
-  std::unique_ptr<metadata::ProjectStore> projects_;
-  std::unique_ptr<metadata::ArtifactStore> artifacts_;
-  std::unique_ptr<storage::FsBlobStore> blobs_;
-  std::unique_ptr<content::ContentService> content_;
-  std::unique_ptr<metadata::RegistryStore> registries_;
-  std::unique_ptr<endpoints::SecretBox> box_;
-  adapters::AdapterRegistry adapter_registry_;
-  std::unique_ptr<endpoints::EndpointService> endpoint_service_;
+  std::unique_ptr<replication::service_testing::ServiceStack> stack_;
   std::unique_ptr<metadata::ProxyCacheStore> cache_store_;
   metadata::Project project_;
   std::shared_ptr<Counts> counter_;
@@ -349,8 +281,8 @@ TEST_F(ProxyCacheTest, ColdPullOfAnIndexStoresItWholeWithItsDigest) {
   PushUpstream("multi", arm.digest, arm);
   std::string index =
       R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[)" +
-      Desc(content::kOciManifestType, amd.digest, amd.manifest.size()) + "," +
-      Desc(content::kOciManifestType, arm.digest, arm.manifest.size()) + "]}";
+      DescriptorJson(content::kOciManifestType, amd.digest, amd.manifest.size()) + "," +
+      DescriptorJson(content::kOciManifestType, arm.digest, arm.manifest.size()) + "]}";
   auto put =
       remote_->PutManifest("multi", "latest", index, "application/vnd.oci.image.index.v1+json");
   ASSERT_TRUE(put.has_value()) << put.error().message;
@@ -422,7 +354,7 @@ TEST_F(ProxyCacheTest, ConcurrentCallersOfOneColdBlobShareOneDownload) {
   EXPECT_EQ(ok.load(), 10);
   EXPECT_EQ(counter_->blob_reads.load(), 1);
   EXPECT_TRUE(LocalBlob("cache/big", digest));
-  auto stored = blobs_->ReadAll(*Digest::Parse(digest), 16 << 20);
+  auto stored = stack_->blobs->ReadAll(*Digest::Parse(digest), 16 << 20);
   ASSERT_TRUE(stored.has_value());
   EXPECT_EQ(*stored, layer);
 }
@@ -441,7 +373,7 @@ TEST_F(ProxyCacheTest, ClientsReadAColdBlobWhileItDownloads) {
       auto opened = cache_->OpenBlob(project_, "cache/big", digest, true);
       ASSERT_TRUE(opened.has_value()) << opened.error().message;
       if (!opened->has_value()) {  // it finished before this client came: the store has it
-        auto all = blobs_->ReadAll(*Digest::Parse(digest), 32 << 20);
+        auto all = stack_->blobs->ReadAll(*Digest::Parse(digest), 32 << 20);
         ASSERT_TRUE(all.has_value());
         got[i] = *all;
         return;
@@ -478,7 +410,7 @@ TEST_F(ProxyCacheTest, AWrongBlobFromUpstreamIsNeverServedWhole) {
     EXPECT_EQ(opened.error().code, ErrorCode::kDigestInvalid) << opened.error().message;
   }
   EXPECT_FALSE(LocalBlob("cache/bad", digest));
-  EXPECT_FALSE(blobs_->Stat(*Digest::Parse(digest)).has_value());
+  EXPECT_FALSE(stack_->blobs->Stat(*Digest::Parse(digest)).has_value());
 
   counter_->corrupt = false;  // the next pull fetches it again, correctly
   ASSERT_TRUE(cache_->EnsureBlob(project_, "cache/bad", digest).has_value());
@@ -543,11 +475,11 @@ TEST_F(ProxyCacheTest, ExpiryRemovesWhatWasNotUsedAndSparesReadersAndOtherProjec
     ASSERT_TRUE(cache_->EnsureBlob(project_, "cache/app", Sha256Digest(*blob)).has_value());
   }
   // The config is also in a normal project: its contents must stay.
-  auto local = projects_->Create(metadata::Project{.name = "local", .owner_id = 1});
+  auto local = stack_->projects->Create(metadata::Project{.name = "local", .owner_id = 1});
   ASSERT_TRUE(local.has_value());
-  auto local_repo = content_->ResolveRepository("local/keep", true);
+  auto local_repo = stack_->content->ResolveRepository("local/keep", true);
   ASSERT_TRUE(local_repo.has_value()) << local_repo.error().message;
-  ASSERT_TRUE(content_->LinkBlob(*local_repo, *Digest::Parse(Sha256Digest(image.config))));
+  ASSERT_TRUE(stack_->content->LinkBlob(*local_repo, *Digest::Parse(Sha256Digest(image.config))));
 
   auto now = std::chrono::system_clock::now();
   auto nothing = cache_->Expire(now - std::chrono::hours(1));
@@ -555,7 +487,7 @@ TEST_F(ProxyCacheTest, ExpiryRemovesWhatWasNotUsedAndSparesReadersAndOtherProjec
   EXPECT_EQ(nothing->artifacts + nothing->links + nothing->blobs, 0);
 
   // A client in the middle of reading the layer.
-  auto reader = blobs_->Open(*Digest::Parse(Sha256Digest(image.layer)));
+  auto reader = stack_->blobs->Open(*Digest::Parse(Sha256Digest(image.layer)));
   ASSERT_TRUE(reader.has_value());
   char first[100];
   ASSERT_TRUE((*reader)->Read(first).has_value());
@@ -567,13 +499,13 @@ TEST_F(ProxyCacheTest, ExpiryRemovesWhatWasNotUsedAndSparesReadersAndOtherProjec
   EXPECT_EQ(report->blobs, 2);  // not the config, still linked by the normal project
   EXPECT_EQ(report->repositories, 1);
   EXPECT_EQ(LocalDigest("cache/app", "v1"), "");
-  EXPECT_TRUE(blobs_->Stat(*Digest::Parse(Sha256Digest(image.config))).has_value());
-  EXPECT_FALSE(blobs_->Stat(*Digest::Parse(Sha256Digest(image.layer))).has_value());
+  EXPECT_TRUE(stack_->blobs->Stat(*Digest::Parse(Sha256Digest(image.config))).has_value());
+  EXPECT_FALSE(stack_->blobs->Stat(*Digest::Parse(Sha256Digest(image.layer))).has_value());
 
   auto rest = Drain(**reader);
   ASSERT_TRUE(rest.has_value()) << rest.error().message;
   EXPECT_TRUE(std::string(first, sizeof first) + *rest == image.layer);
-  auto remaining = Drain(**blobs_->Open(*Digest::Parse(Sha256Digest(image.config))));
+  auto remaining = Drain(**stack_->blobs->Open(*Digest::Parse(Sha256Digest(image.config))));
   ASSERT_TRUE(remaining.has_value());
   EXPECT_EQ(*remaining, image.config);
 

@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,6 +22,7 @@
 #include "metadata/stores.h"
 #include "remote/distribution_client.h"
 #include "remote/test_servers.h"
+#include "replication/service_test_support.h"
 #include "storage/fs_blob_store.h"
 
 namespace berth::replication {
@@ -32,84 +32,25 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using metadata::ReplicationExecution;
 
-std::string RandomBytes(size_t n, uint32_t seed) {
-  std::mt19937 gen(seed);
-  std::string out(n, '\0');
-  for (auto& c : out) c = static_cast<char>(gen());
-  return out;
-}
-
-std::string Descriptor(std::string_view media_type, std::string_view digest, size_t size) {
-  return nlohmann::json{{"mediaType", media_type}, {"digest", digest}, {"size", size}}.dump();
-}
-
-// An OCI image: config, one layer, and the manifest naming them.
-struct Image {
-  std::string config;
-  std::string layer;
-  std::string manifest;
-  std::string digest;
-};
-
-Image MakeImage(size_t layer_size, uint32_t seed) {
-  Image image;
-  image.config = R"({"architecture":"amd64","os":"linux","seed":)" + std::to_string(seed) + "}";
-  image.layer = RandomBytes(layer_size, seed);
-  image.manifest =
-      R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":)" +
-      Descriptor("application/vnd.oci.image.config.v1+json", Sha256Digest(image.config),
-                 image.config.size()) +
-      R"(,"layers":[)" +
-      Descriptor("application/vnd.oci.image.layer.v1.tar", Sha256Digest(image.layer),
-                 image.layer.size()) +
-      "]}";
-  image.digest = Sha256Digest(image.manifest);
-  return image;
-}
+using service_testing::Image;
+using service_testing::MakeImage;
 
 // One Berth's worth of stores and services over a data directory; a second Node over the
 // same directory is Berth after a restart.
 struct Node {
-  Node(const fs::path& dir, ReplicationOptions options) {
-    auto opened = metadata::SqliteDatabase::Open((dir / "berth.db").string());
-    EXPECT_TRUE(opened.has_value());
-    db = std::move(*opened);
-    EXPECT_TRUE(metadata::Migrate(*db).has_value());
-    projects = std::make_unique<metadata::ProjectStore>(*db);
-    artifacts = std::make_unique<metadata::ArtifactStore>(*db);
-    blobs = std::make_unique<storage::FsBlobStore>(dir / "blobs");
-    content = std::make_unique<content::ContentService>(*blobs, *artifacts, *projects);
-    registries = std::make_unique<metadata::RegistryStore>(*db);
-    endpoints::SecretBox::Key key;
-    key.fill(7);
-    box = std::make_unique<endpoints::SecretBox>(key);
-    EXPECT_TRUE(adapters::RegisterBuiltinAdapters(adapter_registry).has_value());
-    endpoint_service = std::make_unique<endpoints::EndpointService>(
-        *registries, *box, adapter_registry, adapters::AdapterDeps{});
-    store = std::make_unique<metadata::ReplicationStore>(*db);
+  Node(const fs::path& dir, ReplicationOptions options) : stack(dir) {
+    if (!stack.ok()) return;
+    store = std::make_unique<metadata::ReplicationStore>(*stack.db);
     options.log_dir = dir / "replication-logs";
-    LocalStores local{.content = content.get(),
-                      .blobs = blobs.get(),
-                      .artifacts = artifacts.get(),
-                      .projects = projects.get(),
-                      .labels = nullptr,
-                      .owner_id = 1};
-    service = std::make_unique<ReplicationService>(*store, *endpoint_service, local, options);
+    service = std::make_unique<ReplicationService>(*store, *stack.endpoint_service, stack.Local(),
+                                                   options);
   }
   ~Node() {
-    if (content) content->SetListener(nullptr);
+    if (stack.content) stack.content->SetListener(nullptr);
     service.reset();
   }
 
-  std::unique_ptr<metadata::Database> db;
-  std::unique_ptr<metadata::ProjectStore> projects;
-  std::unique_ptr<metadata::ArtifactStore> artifacts;
-  std::unique_ptr<storage::FsBlobStore> blobs;
-  std::unique_ptr<content::ContentService> content;
-  std::unique_ptr<metadata::RegistryStore> registries;
-  std::unique_ptr<endpoints::SecretBox> box;
-  adapters::AdapterRegistry adapter_registry;
-  std::unique_ptr<endpoints::EndpointService> endpoint_service;
+  service_testing::ServiceStack stack;
   std::unique_ptr<metadata::ReplicationStore> store;
   std::unique_ptr<ReplicationService> service;
 };
@@ -124,13 +65,12 @@ class ReplicationServiceTest : public ::testing::Test {
     metadata::Project library;
     library.name = "library";
     library.owner_id = 1;
-    ASSERT_TRUE(node_->projects->Create(library).has_value());
+    ASSERT_TRUE(node_->stack.projects->Create(library).has_value());
     endpoints::NewRegistry peer{.name = "peer", .type = "docker-registry", .url = registry_->url()};
-    auto created = node_->endpoint_service->Create(peer);
+    auto created = node_->stack.endpoint_service->Create(peer);
     ASSERT_TRUE(created.has_value()) << created.error().message;
     peer_id_ = created->id;
-    remote_ = std::make_unique<remote::DistributionClient>(
-        remote::ClientOptions{.base_url = registry_->url()}, remote::StaticCredentials("", ""));
+    remote_ = service_testing::AnonymousClient(registry_->url());
   }
 
   void TearDown() override {
@@ -145,34 +85,21 @@ class ReplicationServiceTest : public ::testing::Test {
   }
 
   std::string PushLocal(const std::string& repository, const std::string& tag, const Image& image) {
-    auto repo = node_->content->ResolveRepository(repository, true);
+    auto repo = node_->stack.content->ResolveRepository(repository, true);
     EXPECT_TRUE(repo.has_value()) << repo.error().message;
     for (const auto* blob : {&image.config, &image.layer}) {
       auto digest = *Digest::Parse(Sha256Digest(*blob));
-      EXPECT_TRUE(node_->blobs->Put(digest, *blob).has_value());
-      EXPECT_TRUE(node_->content->LinkBlob(*repo, digest).has_value());
+      EXPECT_TRUE(node_->stack.blobs->Put(digest, *blob).has_value());
+      EXPECT_TRUE(node_->stack.content->LinkBlob(*repo, digest).has_value());
     }
-    auto put = node_->content->PutManifest(*repo, Reference{tag, false}, image.manifest,
-                                           content::kOciManifestType);
+    auto put = node_->stack.content->PutManifest(*repo, Reference{tag, false}, image.manifest,
+                                                 content::kOciManifestType);
     EXPECT_TRUE(put.has_value()) << put.error().message;
     return put ? put->digest.str() : "";
   }
 
   void PushRemote(const std::string& repository, const std::string& tag, const Image& image) {
-    for (const auto* blob : {&image.config, &image.layer}) {
-      size_t pos = 0;
-      remote::ByteSource source = [&](std::span<char> buf) -> Result<size_t> {
-        size_t n = std::min(buf.size(), blob->size() - pos);
-        std::copy_n(blob->data() + pos, n, buf.data());
-        pos += n;
-        return n;
-      };
-      auto pushed = remote_->PushBlob(repository, Sha256Digest(*blob),
-                                      static_cast<int64_t>(blob->size()), source);
-      ASSERT_TRUE(pushed.has_value()) << pushed.error().message;
-    }
-    auto put = remote_->PutManifest(repository, tag, image.manifest, content::kOciManifestType);
-    ASSERT_TRUE(put.has_value()) << put.error().message;
+    service_testing::PushImage(*remote_, repository, tag, image);
   }
 
   std::string RemoteDigest(const std::string& repository, const std::string& reference) {
@@ -306,9 +233,9 @@ TEST_F(ReplicationServiceTest, PullCopiesRemoteImagesIntoBerth) {
   auto e = WaitForEnd(*started);
   EXPECT_EQ(e.status, "Succeed") << e.status_text;
   EXPECT_EQ(e.succeed, 1);
-  auto repo = node_->content->ResolveRepository("pulled/x", false);
+  auto repo = node_->stack.content->ResolveRepository("pulled/x", false);
   ASSERT_TRUE(repo.has_value()) << repo.error().message;
-  auto m = node_->content->GetManifest(*repo, Reference{"1.0", false});
+  auto m = node_->stack.content->GetManifest(*repo, Reference{"1.0", false});
   ASSERT_TRUE(m.has_value()) << m.error().message;
   EXPECT_EQ(m->digest.str(), x.digest);
   EXPECT_EQ(m->bytes, x.manifest);
@@ -454,7 +381,7 @@ TEST_F(ReplicationServiceTest, RetentionPrunesOldExecutionsAndTheirLogs) {
 
 TEST_F(ReplicationServiceTest, EventTriggerFiresOnPushAndDelete) {
   ASSERT_TRUE(node_->service->Start().has_value());
-  node_->content->SetListener(node_->service.get());
+  node_->stack.content->SetListener(node_->service.get());
   Policy p = PushPolicy("events", "library/ev");
   p.trigger.type = "event_based";
   p.replicate_deletion = true;
@@ -469,9 +396,9 @@ TEST_F(ReplicationServiceTest, EventTriggerFiresOnPushAndDelete) {
   EXPECT_EQ(RemoteDigest("library/ev", "v1"), digest);
   PushLocal("library/not-ev", "v1", image);
 
-  auto repo = node_->content->ResolveRepository("library/ev", false);
+  auto repo = node_->stack.content->ResolveRepository("library/ev", false);
   ASSERT_TRUE(repo.has_value());
-  ASSERT_TRUE(node_->content->DeleteManifest(*repo, Reference{digest, true}).has_value());
+  ASSERT_TRUE(node_->stack.content->DeleteManifest(*repo, Reference{digest, true}).has_value());
   auto deadline = std::chrono::steady_clock::now() + 20s;
   while (RemoteDigest("library/ev", digest) != "" && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(50ms);

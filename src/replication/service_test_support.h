@@ -1,0 +1,76 @@
+// Test-only support shared by the service tests that run Berth against a real CNCF
+// `docker-registry` peer (replication and proxy cache): OCI test images, the stack of
+// stores and endpoint service those services stand on, and pushes to the peer.
+// Built into berth_replication_test_support; not linked into berth.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "adapters/adapter.h"
+#include "content/content_service.h"
+#include "endpoints/endpoint_service.h"
+#include "endpoints/secret_box.h"
+#include "metadata/database.h"
+#include "metadata/registry_store.h"
+#include "metadata/stores.h"
+#include "remote/distribution_client.h"
+#include "replication/transfer/local_end.h"
+#include "storage/fs_blob_store.h"
+
+namespace berth::replication::service_testing {
+
+// `n` pseudo-random bytes, the same for the same seed.
+std::string RandomBytes(size_t n, uint32_t seed);
+
+// An OCI descriptor as JSON text.
+std::string DescriptorJson(std::string_view media_type, std::string_view digest, size_t size);
+
+// An OCI image: config, one layer, and the manifest naming them.
+struct Image {
+  std::string config;
+  std::string layer;
+  std::string manifest;
+  std::string digest;
+};
+
+Image MakeImage(size_t layer_size, uint32_t seed);
+
+// Berth's database, blob store, content service and endpoint service (with the built-in
+// adapters) over a data directory. Failures are reported to the running test; ok() says
+// whether every part came up.
+struct ServiceStack {
+  explicit ServiceStack(const std::filesystem::path& dir);
+  bool ok() const { return ok_; }
+  // The local stores as the replication engine sees them.
+  LocalStores Local() const;
+
+  std::unique_ptr<metadata::Database> db;
+  std::unique_ptr<metadata::ProjectStore> projects;
+  std::unique_ptr<metadata::ArtifactStore> artifacts;
+  std::unique_ptr<storage::FsBlobStore> blobs;
+  std::unique_ptr<content::ContentService> content;
+  std::unique_ptr<metadata::RegistryStore> registries;
+  std::unique_ptr<endpoints::SecretBox> box;
+  adapters::AdapterRegistry adapter_registry;
+  std::unique_ptr<endpoints::EndpointService> endpoint_service;
+
+ private:
+  bool ok_ = false;
+};
+
+// A Distribution API client for the anonymous registry at `url`.
+std::unique_ptr<remote::DistributionClient> AnonymousClient(const std::string& url);
+
+// Pushes one blob, then a whole image (blobs and manifest under `tag`), to a remote
+// registry; failures are fatal to the running test.
+void PushBlob(remote::DistributionClient& remote, const std::string& repository,
+              const std::string& blob);
+void PushImage(remote::DistributionClient& remote, const std::string& repository,
+               const std::string& tag, const Image& image);
+
+}  // namespace berth::replication::service_testing
