@@ -18,13 +18,11 @@ std::vector<std::string> Names(const std::vector<Label>& labels) {
   return out;
 }
 
-class LabelStoreTest : public ::testing::Test {
+class LabelStoreTest : public testing::MigratedDatabaseTest {
  protected:
   void SetUp() override {
-    auto db = SqliteDatabase::Open((dir_.path() / "berth.db").string());
-    ASSERT_TRUE(db.has_value());
-    db_ = std::move(*db);
-    ASSERT_TRUE(Migrate(*db_).has_value());
+    MigratedDatabaseTest::SetUp();
+    if (HasFatalFailure()) return;
     auto project = ProjectStore(*db_).Create(Project{.name = "library"});
     ASSERT_TRUE(project.has_value());
     project_id_ = project->id;
@@ -50,8 +48,6 @@ class LabelStoreTest : public ::testing::Test {
     return a.value_or(Artifact{});
   }
 
-  testing::TempDir dir_;
-  std::unique_ptr<Database> db_;
   int64_t project_id_ = 0;
   int64_t repo_id_ = 0;
 };

@@ -18,13 +18,11 @@ std::vector<std::string> Digests(const std::vector<CachedItem>& items) {
   return out;
 }
 
-class ProxyCacheStoreTest : public ::testing::Test {
+class ProxyCacheStoreTest : public testing::MigratedDatabaseTest {
  protected:
   void SetUp() override {
-    auto db = SqliteDatabase::Open((dir_.path() / "berth.db").string());
-    ASSERT_TRUE(db.has_value());
-    db_ = std::move(*db);
-    ASSERT_TRUE(Migrate(*db_).has_value());
+    MigratedDatabaseTest::SetUp();
+    if (HasFatalFailure()) return;
     artifacts_ = std::make_unique<ArtifactStore>(*db_);
     store_ = std::make_unique<ProxyCacheStore>(*db_);
     auto cache = ProjectStore(*db_).Create(Project{.name = "cache", .registry_id = 1});
@@ -44,8 +42,6 @@ class ProxyCacheStoreTest : public ::testing::Test {
         db_->Exec("UPDATE blob_links SET creation_time = ? WHERE repository_id = ?", {when, repo}));
   }
 
-  testing::TempDir dir_;
-  std::unique_ptr<Database> db_;
   std::unique_ptr<ArtifactStore> artifacts_;
   std::unique_ptr<ProxyCacheStore> store_;
   int64_t cache_repo_ = 0, local_repo_ = 0;

@@ -9,14 +9,8 @@
 namespace berth::metadata {
 namespace {
 
-class RegistryStoreTest : public ::testing::Test {
+class RegistryStoreTest : public testing::MigratedDatabaseTest {
  protected:
-  void SetUp() override {
-    auto db = SqliteDatabase::Open((dir_.path() / "berth.db").string());
-    ASSERT_TRUE(db.has_value());
-    db_ = std::move(*db);
-    ASSERT_TRUE(Migrate(*db_).has_value());
-  }
   RegistryRecord Make(std::string name, std::string type = "harbor") {
     RegistryRecord r;
     r.name = std::move(name);
@@ -26,9 +20,6 @@ class RegistryStoreTest : public ::testing::Test {
     EXPECT_TRUE(created.has_value());
     return created.value_or(RegistryRecord{});
   }
-
-  testing::TempDir dir_;
-  std::unique_ptr<Database> db_;
 };
 
 TEST_F(RegistryStoreTest, CrudRoundTrip) {

@@ -15,13 +15,11 @@
 namespace berth::metadata {
 namespace {
 
-class ReplicationStoreTest : public ::testing::Test {
+class ReplicationStoreTest : public testing::MigratedDatabaseTest {
  protected:
   void SetUp() override {
-    auto db = SqliteDatabase::Open((dir_.path() / "berth.db").string());
-    ASSERT_TRUE(db.has_value());
-    db_ = std::move(*db);
-    ASSERT_TRUE(Migrate(*db_).has_value());
+    MigratedDatabaseTest::SetUp();
+    if (HasFatalFailure()) return;
     RegistryRecord r{.name = "remote", .url = "https://remote.example.com", .type = "harbor"};
     auto reg = RegistryStore(*db_).Create(r);
     ASSERT_TRUE(reg.has_value());
@@ -56,8 +54,6 @@ class ReplicationStoreTest : public ::testing::Test {
     ASSERT_TRUE(ReplicationStore(*db_).CreateTasks(execution_id, tasks, planned).has_value());
   }
 
-  testing::TempDir dir_;
-  std::unique_ptr<Database> db_;
   int64_t registry_id_ = 0;
 };
 

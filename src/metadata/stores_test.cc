@@ -15,15 +15,8 @@ using Strings = std::vector<std::string>;
 
 std::string D(char c) { return "sha256:" + std::string(64, c); }
 
-class StoresTest : public ::testing::Test {
+class StoresTest : public testing::MigratedDatabaseTest {
  protected:
-  void SetUp() override {
-    auto db = SqliteDatabase::Open((dir_.path() / "berth.db").string());
-    ASSERT_TRUE(db) << db.error().message;
-    db_ = std::move(*db);
-    ASSERT_TRUE(Migrate(*db_));
-  }
-
   int64_t NewProject(const std::string& name, bool is_public = false) {
     auto p = projects().Create(Project{.name = name, .is_public = is_public});
     EXPECT_TRUE(p) << p.error().message;
@@ -52,9 +45,6 @@ class StoresTest : public ::testing::Test {
   ProjectStore projects() { return ProjectStore(*db_); }
   ArtifactStore artifacts() { return ArtifactStore(*db_); }
   UserStore users() { return UserStore(*db_); }
-
-  testing::TempDir dir_;
-  std::unique_ptr<SqliteDatabase> db_;
 };
 
 // ---- projects ----

@@ -1,10 +1,17 @@
-// Test helpers for metadata tests: a temp directory per test.
+// Test helpers for metadata tests: a temp directory per test, and a fixture base with a
+// freshly migrated database in one.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <filesystem>
+#include <memory>
 #include <string>
+
+#include "metadata/database.h"
+#include "metadata/migrate.h"
+#include "metadata/sqlite_database.h"
 
 namespace berth::metadata::testing {
 
@@ -22,6 +29,22 @@ class TempDir {
 
  private:
   std::filesystem::path path_;
+};
+
+// Fixture base: db_ is a migrated SQLite database in dir_. A derived SetUp calls this one
+// first and returns when it failed.
+class MigratedDatabaseTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = SqliteDatabase::Open((dir_.path() / "berth.db").string());
+    ASSERT_TRUE(db.has_value()) << db.error().message;
+    db_ = std::move(*db);
+    auto migrated = Migrate(*db_);
+    ASSERT_TRUE(migrated.has_value()) << migrated.error().message;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Database> db_;
 };
 
 }  // namespace berth::metadata::testing
