@@ -43,20 +43,7 @@ nlohmann::json Descriptor(const std::string& media_type, const std::string& byte
   return {{"mediaType", media_type}, {"digest", Sha256Digest(bytes)}, {"size", bytes.size()}};
 }
 
-class RegistryTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    std::string error;
-    registry_ = RegistryProcess::Start({}, &error).release();
-    ASSERT_NE(registry_, nullptr) << error;
-  }
-  static void TearDownTestSuite() {
-    delete registry_;
-    registry_ = nullptr;
-  }
-  static RegistryProcess* registry_;
-};
-RegistryProcess* RegistryTest::registry_ = nullptr;
+class RegistryTest : public testing::SharedRegistryTest {};
 
 TEST_F(RegistryTest, ChunkedUploadResumesInANewClient) {
   constexpr int64_t kChunk = 1 << 20;

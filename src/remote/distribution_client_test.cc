@@ -56,20 +56,7 @@ std::string ImageManifest(const std::string& config, const std::string& layer) {
   return m.dump();
 }
 
-class NoAuthRegistryTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    std::string error;
-    registry_ = RegistryProcess::Start({}, &error).release();
-    ASSERT_NE(registry_, nullptr) << error;
-  }
-  static void TearDownTestSuite() {
-    delete registry_;
-    registry_ = nullptr;
-  }
-  static RegistryProcess* registry_;
-};
-RegistryProcess* NoAuthRegistryTest::registry_ = nullptr;
+class NoAuthRegistryTest : public testing::SharedRegistryTest {};
 
 TEST_F(NoAuthRegistryTest, FullRoundTrip) {
   DistributionClient client(Options(registry_->url()), StaticCredentials("", ""));

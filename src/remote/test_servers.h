@@ -2,6 +2,8 @@
 // server whose answers a test scripts. Not linked into berth.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -94,6 +96,22 @@ class MiniHttpServer {
   int port_ = 0;
   std::atomic<bool> stop_{false};
   std::thread thread_;
+};
+
+// Fixture base: one anonymous `docker-registry` for the whole suite, in registry_; the
+// suite fails when it does not start.
+class SharedRegistryTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    std::string error;
+    registry_ = RegistryProcess::Start({}, &error).release();
+    ASSERT_NE(registry_, nullptr) << error;
+  }
+  static void TearDownTestSuite() {
+    delete registry_;
+    registry_ = nullptr;
+  }
+  static inline RegistryProcess* registry_ = nullptr;
 };
 
 }  // namespace berth::remote::testing
