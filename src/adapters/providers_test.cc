@@ -200,109 +200,110 @@ TEST_F(Providers, HarborTypeRejectsAPlainRegistry) {
       << status.error().message;
 }
 
-TEST_F(Providers, DockerHub) {
+// A provider behind its emulator, run through the conformance suite.
+struct EmulatedProvider {
+  std::string name;  // the test's name
+  std::string script;
+  std::vector<std::string> emulator_args;
+  Endpoint endpoint;
+  std::string push_repository;
+  std::string bad_secret = "wrong-secret";
+  bool can_list = true;
+};
+
+class EmulatedProviders : public Providers,
+                          public ::testing::WithParamInterface<EmulatedProvider> {};
+
+TEST_P(EmulatedProviders, PassConformance) {
+  const EmulatedProvider& provider = GetParam();
+  auto emulator = StartEmulator(provider.script, provider.emulator_args);
+  ASSERT_NE(emulator, nullptr);
+  ConformanceTarget target = Target(provider.endpoint, *emulator);
+  target.bad_secret = provider.bad_secret;
+  target.push_repository = provider.push_repository;
+  target.can_list = provider.can_list;
+  RunAdapterConformance(target);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Providers, EmulatedProviders,
+    ::testing::Values(
+        EmulatedProvider{.name = "DockerHub",
+                         .script = "dockerhub_emulator.py",
+                         .endpoint = {.name = "hub",
+                                      .type = "docker-hub",
+                                      .url = "https://hub.docker.com",
+                                      .access_key = "alice",
+                                      .access_secret = "secret"},
+                         .push_repository = "alice/app"},
+        EmulatedProvider{.name = "GithubGhcr",
+                         .script = "ghcr_emulator.py",
+                         .endpoint = {.name = "ghcr",
+                                      .type = "github-ghcr",
+                                      .url = "https://ghcr.io",
+                                      .access_key = "alice",
+                                      .access_secret = "secret"},
+                         .push_repository = "alice/app",
+                         .can_list = false},
+        EmulatedProvider{.name = "Gitlab",
+                         .script = "gitlab_emulator.py",
+                         .endpoint = {.name = "gitlab",
+                                      .type = "gitlab",
+                                      .url = "https://registry.gitlab.com",
+                                      .access_key = "alice",
+                                      .access_secret = "secret"},
+                         .push_repository = "alice/tools/cli"},
+        EmulatedProvider{
+            .name = "Quay",
+            .script = "quay_emulator.py",
+            .emulator_args = {"--oauth-token", "oauth-xyz"},
+            .endpoint = {.name = "quay",
+                         .type = "quay",
+                         .url = "https://quay.io",
+                         .access_key = "json_file",
+                         .access_secret = R"({"oauth2_token":"oauth-xyz","account_name":"alice",)"
+                                          R"("docker_cli_password":"secret"})"},
+            // PrepareForPush must create the organization.
+            .push_repository = "neworg/app",
+            .bad_secret = R"({"account_name":"alice","docker_cli_password":"wrong"})"},
+        EmulatedProvider{.name = "JfrogArtifactory",
+                         .script = "artifactory_emulator.py",
+                         .endpoint = {.name = "jfrog",
+                                      .type = "jfrog-artifactory",
+                                      .url = "https://acme.jfrog.io",
+                                      .access_key = "alice",
+                                      .access_secret = "secret"},
+                         // PrepareForPush creates docker-local.
+                         .push_repository = "docker-local/app"},
+        // The emulator checks the admin user name too.
+        EmulatedProvider{.name = "AzureAcrAdminUser",
+                         .script = "acr_emulator.py",
+                         .endpoint = {.name = "acr",
+                                      .type = "azure-acr",
+                                      .url = "https://myreg.azurecr.io",
+                                      .access_key = "alice",
+                                      .access_secret = "secret"},
+                         .push_repository = "team/app"},
+        EmulatedProvider{.name = "AzureAcrAadTokenExchange",
+                         .script = "acr_emulator.py",
+                         .emulator_args = {"--aad-token", "aad-123"},
+                         .endpoint = {.name = "acr-aad",
+                                      .type = "azure-acr",
+                                      .url = "https://myreg.azurecr.io",
+                                      .credential_type = "oauth",
+                                      .access_key = "aad",
+                                      .access_secret = "aad-123"},
+                         .push_repository = "team/aad"}),
+    [](const ::testing::TestParamInfo<EmulatedProvider>& info) { return info.param.name; });
+
+TEST_F(Providers, DockerHubAnonymousChallengeCountsAsReachable) {
   auto emulator = StartEmulator("dockerhub_emulator.py");
   ASSERT_NE(emulator, nullptr);
-  ConformanceTarget target = Target(Endpoint{.name = "hub",
-                                             .type = "docker-hub",
-                                             .url = "https://hub.docker.com",
-                                             .access_key = "alice",
-                                             .access_secret = "secret"},
-                                    *emulator);
-  target.push_repository = "alice/app";
-  RunAdapterConformance(target);
-
-  // Anonymous: the registry challenge counts as reachable.
   auto anonymous = registry_->Create(
       Endpoint{.type = "docker-hub", .url = "https://hub.docker.com"}, emulator->Deps());
   ASSERT_TRUE(anonymous.has_value());
   auto status = (*anonymous)->HealthCheck();
   EXPECT_TRUE(status.has_value()) << status.error().message;
-}
-
-TEST_F(Providers, GithubGhcr) {
-  auto emulator = StartEmulator("ghcr_emulator.py");
-  ASSERT_NE(emulator, nullptr);
-  ConformanceTarget target = Target(Endpoint{.name = "ghcr",
-                                             .type = "github-ghcr",
-                                             .url = "https://ghcr.io",
-                                             .access_key = "alice",
-                                             .access_secret = "secret"},
-                                    *emulator);
-  target.push_repository = "alice/app";
-  target.can_list = false;
-  RunAdapterConformance(target);
-}
-
-TEST_F(Providers, Gitlab) {
-  auto emulator = StartEmulator("gitlab_emulator.py");
-  ASSERT_NE(emulator, nullptr);
-  ConformanceTarget target = Target(Endpoint{.name = "gitlab",
-                                             .type = "gitlab",
-                                             .url = "https://registry.gitlab.com",
-                                             .access_key = "alice",
-                                             .access_secret = "secret"},
-                                    *emulator);
-  target.push_repository = "alice/tools/cli";
-  RunAdapterConformance(target);
-}
-
-TEST_F(Providers, Quay) {
-  auto emulator = StartEmulator("quay_emulator.py", {"--oauth-token", "oauth-xyz"});
-  ASSERT_NE(emulator, nullptr);
-  const std::string good =
-      R"({"oauth2_token":"oauth-xyz","account_name":"alice","docker_cli_password":"secret"})";
-  ConformanceTarget target = Target(Endpoint{.name = "quay",
-                                             .type = "quay",
-                                             .url = "https://quay.io",
-                                             .access_key = "json_file",
-                                             .access_secret = good},
-                                    *emulator);
-  target.bad_secret = R"({"account_name":"alice","docker_cli_password":"wrong"})";
-  target.push_repository = "neworg/app";  // PrepareForPush must create the organization
-  RunAdapterConformance(target);
-}
-
-TEST_F(Providers, JfrogArtifactory) {
-  auto emulator = StartEmulator("artifactory_emulator.py");
-  ASSERT_NE(emulator, nullptr);
-  ConformanceTarget target = Target(Endpoint{.name = "jfrog",
-                                             .type = "jfrog-artifactory",
-                                             .url = "https://acme.jfrog.io",
-                                             .access_key = "alice",
-                                             .access_secret = "secret"},
-                                    *emulator);
-  target.push_repository = "docker-local/app";  // PrepareForPush creates docker-local
-  RunAdapterConformance(target);
-}
-
-TEST_F(Providers, AzureAcrAdminUser) {
-  auto emulator = StartEmulator("acr_emulator.py");
-  ASSERT_NE(emulator, nullptr);
-  ConformanceTarget target = Target(Endpoint{.name = "acr",
-                                             .type = "azure-acr",
-                                             .url = "https://myreg.azurecr.io",
-                                             .access_key = "myreg",
-                                             .access_secret = "secret"},
-                                    *emulator);
-  target.push_repository = "team/app";
-  // The emulator checks the admin user name too.
-  target.endpoint.access_key = "alice";
-  RunAdapterConformance(target);
-}
-
-TEST_F(Providers, AzureAcrAadTokenExchange) {
-  auto emulator = StartEmulator("acr_emulator.py", {"--aad-token", "aad-123"});
-  ASSERT_NE(emulator, nullptr);
-  ConformanceTarget target = Target(Endpoint{.name = "acr-aad",
-                                             .type = "azure-acr",
-                                             .url = "https://myreg.azurecr.io",
-                                             .credential_type = "oauth",
-                                             .access_key = "aad",
-                                             .access_secret = "aad-123"},
-                                    *emulator);
-  target.push_repository = "team/aad";
-  RunAdapterConformance(target);
 }
 
 TEST_F(Providers, AzureAcrTypeRejectsAnotherRegistry) {

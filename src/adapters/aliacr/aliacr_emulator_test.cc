@@ -19,19 +19,14 @@ constexpr char kSecret[] = "berthEmulatorSecret0123456789abc";
 constexpr char kPersonal[] = "https://registry.cn-hangzhou.aliyuncs.com";
 constexpr char kEnterprise[] = "https://myinst-registry.cn-hangzhou.cr.aliyuncs.com";
 
-class AliAcrEmulatorTest : public ::testing::Test {
+class AliAcrEmulatorTest : public testing::CloudEmulatorTest<AliAcrEmulatorTest> {
+ public:
+  static constexpr char kEmulator[] = "aliacr";
+  static std::vector<std::string> EmulatorArgs() { return {"--max-page", "2"}; }
+  static AdapterRegistration Registration() { return AliAcrRegistration(); }
+  static const std::vector<std::string>& Hosts() { return kHosts; }
+
  protected:
-  static void SetUpTestSuite() {
-    emulator_ = testing::CloudEmulator::Start("aliacr", {"--max-page", "2"}).release();
-  }
-  static void TearDownTestSuite() {
-    delete emulator_;
-    emulator_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(emulator_, nullptr) << "aliacr emulator did not start";
-    ASSERT_TRUE(registry_.Register(AliAcrRegistration()).has_value());
-  }
   Endpoint MakeEndpoint(std::string url, std::string secret = kSecret) const {
     Endpoint e;
     e.type = "ali-acr";
@@ -40,24 +35,10 @@ class AliAcrEmulatorTest : public ::testing::Test {
     e.access_secret = std::move(secret);
     return e;
   }
-  std::unique_ptr<Adapter> Create(const Endpoint& e) {
-    auto adapter = registry_.Create(e, emulator_->Deps(kHosts));
-    EXPECT_TRUE(adapter.has_value()) << adapter.error().message;
-    return adapter ? std::move(*adapter) : nullptr;
-  }
-
-  static testing::CloudEmulator* emulator_;
-  AdapterRegistry registry_;
 };
-testing::CloudEmulator* AliAcrEmulatorTest::emulator_ = nullptr;
 
 TEST_F(AliAcrEmulatorTest, ConformancePersonalEdition) {
-  ConformanceTarget target;
-  target.registry = &registry_;
-  target.endpoint = MakeEndpoint(kPersonal);
-  target.deps = emulator_->Deps(kHosts);
-  target.bad_secret = "wrongSecret";
-  target.push_repository = "berth/personal";
+  ConformanceTarget target = Target(MakeEndpoint(kPersonal), "wrongSecret", "berth/personal");
   RunAdapterConformance(target);
 }
 

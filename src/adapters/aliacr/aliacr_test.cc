@@ -2,6 +2,7 @@
 
 #include "adapters/aliacr/aliacr_adapter.h"
 #include "adapters/aliacr/aliyun_rpc.h"
+#include "adapters/credential_cases.h"
 
 namespace berth::adapters::aliacr {
 namespace {
@@ -73,29 +74,12 @@ TEST(AcrUrl, Parse) {
 }
 
 TEST(AliAcrCredential, Validator) {
-  struct Case {
-    const char* key;
-    const char* secret;
-    const char* field;
-  };
-  const Case cases[] = {{"", "", nullptr},
-                        {"LTAI5tExample", "secret", nullptr},
-                        {"LTAI5tExample", "", "access_secret"},
-                        {"", "secret", "access_key"}};
-  for (const auto& c : cases) {
-    Endpoint e;
-    e.url = "https://registry.cn-hangzhou.aliyuncs.com";
-    e.access_key = c.key;
-    e.access_secret = c.secret;
-    auto status = ValidateAliAcrCredential(e);
-    if (c.field == nullptr) {
-      EXPECT_TRUE(status.has_value());
-    } else {
-      ASSERT_FALSE(status.has_value());
-      EXPECT_EQ(status.error().code, ErrorCode::kBadRequest);
-      EXPECT_NE(status.error().message.find(c.field), std::string::npos);
-    }
-  }
+  testing::ExpectCredentialCases(ValidateAliAcrCredential, "",
+                                 "https://registry.cn-hangzhou.aliyuncs.com",
+                                 {{"", "", ""},
+                                  {"LTAI5tExample", "secret", ""},
+                                  {"LTAI5tExample", "", "access_secret"},
+                                  {"", "secret", "access_key"}});
 }
 
 TEST(AliAcrRegistration, Info) {

@@ -2,9 +2,11 @@
 // starts tests/emulators/<name>_emulator.py in a fresh temporary directory, reads its ready
 // line {"port", "ca"}, and builds AdapterDeps that send the provider hostnames to it
 // (curl CONNECT_TO) and trust its certificate. The process (and its docker-registry) is
-// stopped with SIGTERM and the directory removed on destruction. Header-only, tests only.
+// stopped with SIGTERM and the directory removed on destruction. CloudEmulatorTest is the
+// fixture the providers' emulator tests share. Header-only, tests only.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "adapters/adapter.h"
+#include "adapters/adapter_conformance.h"
 
 namespace berth::adapters::testing {
 
@@ -116,6 +119,50 @@ class CloudEmulator {
   int port_ = 0;
   std::string ca_pem_;
   std::string dir_;
+};
+
+// Fixture for one provider's emulator tests: one emulator for the whole suite and, per
+// test, a registry holding the provider. `Provider` names them with
+//   static constexpr char kEmulator[];                      // "<name>" of <name>_emulator.py
+//   static std::vector<std::string> EmulatorArgs();
+//   static AdapterRegistration Registration();
+//   static const std::vector<std::string>& Hosts();         // sent to the emulator
+template <typename Provider>
+class CloudEmulatorTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    emulator_ = CloudEmulator::Start(Provider::kEmulator, Provider::EmulatorArgs()).release();
+  }
+  static void TearDownTestSuite() {
+    delete emulator_;
+    emulator_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_NE(emulator_, nullptr) << Provider::kEmulator << " emulator did not start";
+    ASSERT_TRUE(registry_.Register(Provider::Registration()).has_value());
+  }
+
+  // Deps reaching the provider's hosts at the emulator.
+  static AdapterDeps Deps() { return emulator_->Deps(Provider::Hosts()); }
+  std::unique_ptr<Adapter> Create(const Endpoint& e) {
+    auto adapter = registry_.Create(e, Deps());
+    EXPECT_TRUE(adapter.has_value()) << adapter.error().message;
+    return adapter ? std::move(*adapter) : nullptr;
+  }
+  // The conformance target for `endpoint` reached through the emulator.
+  ConformanceTarget Target(const Endpoint& endpoint, const std::string& bad_secret,
+                           const std::string& push_repository) {
+    ConformanceTarget target;
+    target.registry = &registry_;
+    target.endpoint = endpoint;
+    target.deps = Deps();
+    target.bad_secret = bad_secret;
+    target.push_repository = push_repository;
+    return target;
+  }
+
+  static inline CloudEmulator* emulator_ = nullptr;
+  AdapterRegistry registry_;
 };
 
 }  // namespace berth::adapters::testing

@@ -17,20 +17,14 @@ constexpr char kSecret[] = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 const std::vector<std::string> kHosts = {"api.ecr.us-east-1.amazonaws.com",
                                          "123456789012.dkr.ecr.us-east-1.amazonaws.com"};
 
-class EcrEmulatorTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    emulator_ = testing::CloudEmulator::Start("ecr", {"--max-page", "2"}).release();
-  }
-  static void TearDownTestSuite() {
-    delete emulator_;
-    emulator_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(emulator_, nullptr) << "ecr emulator did not start";
-    ASSERT_TRUE(registry_.Register(EcrRegistration()).has_value());
-  }
+class EcrEmulatorTest : public testing::CloudEmulatorTest<EcrEmulatorTest> {
+ public:
+  static constexpr char kEmulator[] = "ecr";
+  static std::vector<std::string> EmulatorArgs() { return {"--max-page", "2"}; }
+  static AdapterRegistration Registration() { return EcrRegistration(); }
+  static const std::vector<std::string>& Hosts() { return kHosts; }
 
+ protected:
   Endpoint MakeEndpoint(std::string url = "https://api.ecr.us-east-1.amazonaws.com",
                         std::string key = kKey, std::string secret = kSecret) const {
     Endpoint e;
@@ -41,24 +35,11 @@ class EcrEmulatorTest : public ::testing::Test {
     e.access_secret = std::move(secret);
     return e;
   }
-  std::unique_ptr<Adapter> Create(const Endpoint& e) {
-    auto adapter = registry_.Create(e, emulator_->Deps(kHosts));
-    EXPECT_TRUE(adapter.has_value()) << adapter.error().message;
-    return adapter ? std::move(*adapter) : nullptr;
-  }
-
-  static testing::CloudEmulator* emulator_;
-  AdapterRegistry registry_;
 };
-testing::CloudEmulator* EcrEmulatorTest::emulator_ = nullptr;
 
 TEST_F(EcrEmulatorTest, Conformance) {
-  ConformanceTarget target;
-  target.registry = &registry_;
-  target.endpoint = MakeEndpoint();
-  target.deps = emulator_->Deps(kHosts);
-  target.bad_secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYWRONGKEY";
-  target.push_repository = "conformance/app";
+  ConformanceTarget target =
+      Target(MakeEndpoint(), "wJalrXUtnFEMI/K7MDENG/bPxRfiCYWRONGKEY", "conformance/app");
   RunAdapterConformance(target);
 }
 
@@ -135,7 +116,7 @@ TEST_F(EcrEmulatorTest, TokenIsCachedUntilFiveMinutesBeforeExpiry) {
   ASSERT_TRUE(location.has_value());
   remote::ClientOptions options;
   options.base_url = location->api_url;
-  options.network = emulator_->Deps(kHosts).network;
+  options.network = Deps().network;
   auto http =
       std::make_shared<remote::DistributionClient>(options, remote::StaticCredentials("", ""));
   auto api = std::make_shared<const EcrApi>(*location, AwsCredentials{kKey, kSecret, ""}, http,

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "adapters/credential_cases.h"
 #include "adapters/ecr/ecr_adapter.h"
 #include "adapters/ecr/ecr_api.h"
 #include "adapters/ecr/sigv4.h"
@@ -97,35 +98,16 @@ TEST(EcrUrl, Parse) {
 }
 
 TEST(EcrCredential, Validator) {
-  struct Case {
-    const char* key;
-    const char* secret;
-    const char* field;  // nullptr = valid
-  };
-  const Case cases[] = {
-      {"", "", nullptr},
-      {"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", nullptr},
-      {"AKIAIOSFODNN7EXAMPLE", "", "access_secret"},
-      {"", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "access_key"},
-      {"akia lower", "secret", "access_key"},
-      {"AKIA", "secret", "access_key"},
-  };
-  for (const auto& c : cases) {
-    SCOPED_TRACE(std::string(c.key) + "/" + c.secret);
-    Endpoint e;
-    e.type = "aws-ecr";
-    e.url = "https://api.ecr.us-east-1.amazonaws.com";
-    e.access_key = c.key;
-    e.access_secret = c.secret;
-    auto status = ValidateEcrCredential(e);
-    if (c.field == nullptr) {
-      EXPECT_TRUE(status.has_value()) << status.error().message;
-    } else {
-      ASSERT_FALSE(status.has_value());
-      EXPECT_EQ(status.error().code, ErrorCode::kBadRequest);
-      EXPECT_NE(status.error().message.find(c.field), std::string::npos) << status.error().message;
-    }
-  }
+  testing::ExpectCredentialCases(
+      ValidateEcrCredential, "aws-ecr", "https://api.ecr.us-east-1.amazonaws.com",
+      {
+          {"", "", ""},
+          {"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""},
+          {"AKIAIOSFODNN7EXAMPLE", "", "access_secret"},
+          {"", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "access_key"},
+          {"akia lower", "secret", "access_key"},
+          {"AKIA", "secret", "access_key"},
+      });
 }
 
 TEST(EcrRegistration, InfoAndBadUrl) {

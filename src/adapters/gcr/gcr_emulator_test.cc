@@ -16,16 +16,17 @@ namespace {
 
 const std::vector<std::string> kHosts = {"gcr.io", "us-docker.pkg.dev"};
 
-class GcrEmulatorTest : public ::testing::Test {
+class GcrEmulatorTest : public testing::CloudEmulatorTest<GcrEmulatorTest> {
+ public:
+  static constexpr char kEmulator[] = "gcr";
+  static std::vector<std::string> EmulatorArgs() { return {}; }
+  static AdapterRegistration Registration() { return GcrRegistration(); }
+  static const std::vector<std::string>& Hosts() { return kHosts; }
+
  protected:
-  static void SetUpTestSuite() { emulator_ = testing::CloudEmulator::Start("gcr").release(); }
-  static void TearDownTestSuite() {
-    delete emulator_;
-    emulator_ = nullptr;
-  }
   void SetUp() override {
-    ASSERT_NE(emulator_, nullptr) << "gcr emulator did not start";
-    ASSERT_TRUE(registry_.Register(GcrRegistration()).has_value());
+    CloudEmulatorTest::SetUp();
+    if (HasFatalFailure()) return;
     std::ifstream in(emulator_->dir() + "/service-account.json");
     std::stringstream text;
     text << in.rdbuf();
@@ -47,25 +48,17 @@ class GcrEmulatorTest : public ::testing::Test {
     return json.dump();
   }
 
-  static testing::CloudEmulator* emulator_;
-  AdapterRegistry registry_;
   std::string key_;
 };
-testing::CloudEmulator* GcrEmulatorTest::emulator_ = nullptr;
 
 TEST_F(GcrEmulatorTest, Conformance) {
-  ConformanceTarget target;
-  target.registry = &registry_;
-  target.endpoint = MakeEndpoint("https://gcr.io", key_);
-  target.deps = emulator_->Deps(kHosts);
-  target.bad_secret = OtherKey();
-  target.push_repository = "berth-test-project/conformance";
+  ConformanceTarget target =
+      Target(MakeEndpoint("https://gcr.io", key_), OtherKey(), "berth-test-project/conformance");
   RunAdapterConformance(target);
 }
 
 TEST_F(GcrEmulatorTest, ArtifactRegistryHostWithTheSameKey) {
-  auto adapter =
-      registry_.Create(MakeEndpoint("https://us-docker.pkg.dev", key_), emulator_->Deps(kHosts));
+  auto adapter = registry_.Create(MakeEndpoint("https://us-docker.pkg.dev", key_), Deps());
   ASSERT_TRUE(adapter.has_value()) << adapter.error().message;
   auto health = (*adapter)->HealthCheck();
   EXPECT_TRUE(health.has_value()) << health.error().message;
@@ -78,8 +71,7 @@ TEST_F(GcrEmulatorTest, ArtifactRegistryHostWithTheSameKey) {
 }
 
 TEST_F(GcrEmulatorTest, ForeignKeyIsUnauthorized) {
-  auto adapter =
-      registry_.Create(MakeEndpoint("https://gcr.io", OtherKey()), emulator_->Deps(kHosts));
+  auto adapter = registry_.Create(MakeEndpoint("https://gcr.io", OtherKey()), Deps());
   ASSERT_TRUE(adapter.has_value()) << adapter.error().message;
   auto health = (*adapter)->HealthCheck();
   ASSERT_FALSE(health.has_value());
@@ -89,15 +81,15 @@ TEST_F(GcrEmulatorTest, ForeignKeyIsUnauthorized) {
 }
 
 TEST_F(GcrEmulatorTest, MalformedKeyNeverLeavesBerth) {
-  auto adapter = registry_.Create(MakeEndpoint("https://gcr.io", "{\"type\":\"service_account\"}"),
-                                  emulator_->Deps(kHosts));
+  auto adapter =
+      registry_.Create(MakeEndpoint("https://gcr.io", "{\"type\":\"service_account\"}"), Deps());
   ASSERT_FALSE(adapter.has_value());
   EXPECT_EQ(adapter.error().code, ErrorCode::kBadRequest);
   EXPECT_NE(adapter.error().message.find("access_secret"), std::string::npos);
 }
 
 TEST_F(GcrEmulatorTest, NoKeyIsUnhealthy) {
-  auto adapter = registry_.Create(MakeEndpoint("https://gcr.io", ""), emulator_->Deps(kHosts));
+  auto adapter = registry_.Create(MakeEndpoint("https://gcr.io", ""), Deps());
   ASSERT_TRUE(adapter.has_value());
   auto health = (*adapter)->HealthCheck();
   ASSERT_FALSE(health.has_value());

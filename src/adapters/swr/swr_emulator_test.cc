@@ -15,21 +15,16 @@ const std::vector<std::string> kHosts = {"swr.cn-north-4.myhuaweicloud.com"};
 constexpr char kUser[] = "cn-north-4@AKEXAMPLE0000000001";
 constexpr char kLoginKey[] = "0123456789abcdef-login-key";
 
-class SwrEmulatorTest : public ::testing::Test {
+class SwrEmulatorTest : public testing::CloudEmulatorTest<SwrEmulatorTest> {
+ public:
+  static constexpr char kEmulator[] = "swr";
+  static std::vector<std::string> EmulatorArgs() {
+    return {"--user", kUser, "--password", kLoginKey, "--foreign", "library", "--max-page", "2"};
+  }
+  static AdapterRegistration Registration() { return SwrRegistration(); }
+  static const std::vector<std::string>& Hosts() { return kHosts; }
+
  protected:
-  static void SetUpTestSuite() {
-    emulator_ = testing::CloudEmulator::Start("swr", {"--user", kUser, "--password", kLoginKey,
-                                                      "--foreign", "library", "--max-page", "2"})
-                    .release();
-  }
-  static void TearDownTestSuite() {
-    delete emulator_;
-    emulator_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(emulator_, nullptr) << "swr emulator did not start";
-    ASSERT_TRUE(registry_.Register(SwrRegistration()).has_value());
-  }
   Endpoint MakeEndpoint(std::string secret = kLoginKey) const {
     Endpoint e;
     e.type = "huawei-SWR";
@@ -38,24 +33,10 @@ class SwrEmulatorTest : public ::testing::Test {
     e.access_secret = std::move(secret);
     return e;
   }
-  std::unique_ptr<Adapter> Create(const Endpoint& e) {
-    auto adapter = registry_.Create(e, emulator_->Deps(kHosts));
-    EXPECT_TRUE(adapter.has_value()) << adapter.error().message;
-    return adapter ? std::move(*adapter) : nullptr;
-  }
-
-  static testing::CloudEmulator* emulator_;
-  AdapterRegistry registry_;
 };
-testing::CloudEmulator* SwrEmulatorTest::emulator_ = nullptr;
 
 TEST_F(SwrEmulatorTest, Conformance) {
-  ConformanceTarget target;
-  target.registry = &registry_;
-  target.endpoint = MakeEndpoint();
-  target.deps = emulator_->Deps(kHosts);
-  target.bad_secret = "not-the-login-key";
-  target.push_repository = "conformance/app";
+  ConformanceTarget target = Target(MakeEndpoint(), "not-the-login-key", "conformance/app");
   RunAdapterConformance(target);
 }
 

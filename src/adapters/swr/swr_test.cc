@@ -1,34 +1,18 @@
 #include <gtest/gtest.h>
 
+#include "adapters/credential_cases.h"
 #include "adapters/swr/swr_adapter.h"
 
 namespace berth::adapters::swr {
 namespace {
 
 TEST(SwrCredential, Validator) {
-  struct Case {
-    const char* key;
-    const char* secret;
-    const char* field;
-  };
-  const Case cases[] = {{"", "", nullptr},
-                        {"cn-north-4@AKEXAMPLE", "loginkey", nullptr},
-                        {"cn-north-4@AKEXAMPLE", "", "access_secret"},
-                        {"", "loginkey", "access_key"}};
-  for (const auto& c : cases) {
-    Endpoint e;
-    e.url = "https://swr.cn-north-4.myhuaweicloud.com";
-    e.access_key = c.key;
-    e.access_secret = c.secret;
-    auto status = ValidateSwrCredential(e);
-    if (c.field == nullptr) {
-      EXPECT_TRUE(status.has_value());
-    } else {
-      ASSERT_FALSE(status.has_value());
-      EXPECT_EQ(status.error().code, ErrorCode::kBadRequest);
-      EXPECT_NE(status.error().message.find(c.field), std::string::npos);
-    }
-  }
+  testing::ExpectCredentialCases(ValidateSwrCredential, "",
+                                 "https://swr.cn-north-4.myhuaweicloud.com",
+                                 {{"", "", ""},
+                                  {"cn-north-4@AKEXAMPLE", "loginkey", ""},
+                                  {"cn-north-4@AKEXAMPLE", "", "access_secret"},
+                                  {"", "loginkey", "access_key"}});
 }
 
 TEST(SwrAdapter, InfoAndLocalChecks) {
