@@ -22,9 +22,7 @@ using nlohmann::json;
 constexpr int64_t kPageSize = 100;
 
 // Every flag of every project command; unused ones stay unset.
-struct Flags {
-  ServerOptions server;
-  bool json_output = false;
+struct Flags : ServerFlags {
   std::string name;
   bool is_public = false;
   std::optional<std::string> proxy_cache;  // endpoint name or id
@@ -32,41 +30,9 @@ struct Flags {
   std::optional<int64_t> max_upstream_conn;
 };
 
-std::string QueryEscape(std::string_view text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
-
 bool AllDigits(std::string_view text) {
   return !text.empty() && std::all_of(text.begin(), text.end(),
                                       [](unsigned char c) { return std::isdigit(c) != 0; });
-}
-
-void Prepare(Flags& f) { CredentialsFromEnvironment(f.server); }
-
-// Runs one API call; prints the server's error and sets the exit code on failure.
-std::optional<ApiResponse> Send(const Flags& f, std::string_view method, std::string_view path,
-                                const json& body, int& code) {
-  auto r = CallApi(f.server, method, path, body.is_null() ? "" : body.dump());
-  if (!r) {
-    std::cerr << "berth: " << r.error().message << "\n";
-    code = 2;
-    return std::nullopt;
-  }
-  if (r->status >= 400) {
-    std::cerr << "berth: " << ErrorMessage(*r) << "\n";
-    code = 1;
-    return std::nullopt;
-  }
-  code = 0;
-  return std::move(*r);
 }
 
 // Every item of a paged Harbor list at `path` (which has no query yet, or ends in '&').
@@ -74,8 +40,9 @@ std::optional<json> ListAll(const Flags& f, const std::string& path, int& code) 
   json all = json::array();
   char sep = path.find('?') == std::string::npos ? '?' : '&';
   for (int64_t page = 1;; ++page) {
-    auto r = Send(f, "GET", fmt::format("{}{}page={}&page_size={}", path, sep, page, kPageSize),
-                  nullptr, code);
+    auto r =
+        Send(f.server, "GET", fmt::format("{}{}page={}&page_size={}", path, sep, page, kPageSize),
+             nullptr, code);
     if (!r) return std::nullopt;
     json items = json::parse(r->body, nullptr, false);
     if (!items.is_array()) break;
@@ -120,10 +87,9 @@ int Create(const Flags& f) {
     return 1;
   }
   body["metadata"] = std::move(metadata);
-  auto r = Send(f, "POST", "/projects", body, code);
+  auto r = Send(f.server, "POST", "/projects", body, code);
   if (!r) return code;
-  std::string location = r->Header("Location");
-  std::string id = location.substr(location.rfind('/') + 1);
+  std::string id = CreatedId(*r);
   if (f.json_output) {
     std::cout << json{{"id", AllDigits(id) ? std::stoll(id) : 0}, {"name", f.name}}.dump() << "\n";
   } else if (f.proxy_cache) {
@@ -182,26 +148,23 @@ int Delete(const Flags& f) {
       return 1;
     }
   }
-  auto r = Send(f, "DELETE", "/projects/" + QueryEscape(target), nullptr, code);
+  auto r = Send(f.server, "DELETE", "/projects/" + QueryEscape(target), nullptr, code);
   if (!r) return code;
   if (!f.json_output) std::cout << "deleted project " << f.name << "\n";
   return 0;
 }
 
-void AddServerFlags(CLI::App* cmd, Flags& f) { cli::AddServerFlags(cmd, f.server, f.json_output); }
-
 }  // namespace
 
 std::function<int()> AddProjectCommands(CLI::App& app) {
-  auto flags = std::make_shared<Flags>();
-  Flags& f = *flags;
+  CommandSet<Flags> commands;
+  Flags& f = commands.flags();
   auto* project = app.add_subcommand("project", "manage projects and proxy caches");
   project->require_subcommand(1);
-  std::vector<std::pair<CLI::App*, int (*)(const Flags&)>> commands;
 
-  auto* create = project->add_subcommand(
-      "create", "create a project; with --proxy-cache, a pull-through cache of an endpoint");
-  AddServerFlags(create, f);
+  auto* create = commands.Add(
+      project, "create",
+      "create a project; with --proxy-cache, a pull-through cache of an endpoint", &Create);
   create->add_option("name", f.name, "project name")->required();
   create->add_flag("--public", f.is_public, "anyone may pull without logging in");
   create->add_option("--proxy-cache", f.proxy_cache,
@@ -210,26 +173,13 @@ std::function<int()> AddProjectCommands(CLI::App& app) {
                      "upstream bandwidth limit in kbit/s (-1: unlimited)");
   create->add_option("--max-upstream-conn", f.max_upstream_conn,
                      "upstream connections per artifact (-1: unlimited)");
-  commands.emplace_back(create, &Create);
 
-  auto* list = project->add_subcommand("list", "list the projects you can see");
-  AddServerFlags(list, f);
-  commands.emplace_back(list, &List);
+  commands.Add(project, "list", "list the projects you can see", &List);
 
-  auto* del = project->add_subcommand("delete", "delete an empty project");
-  AddServerFlags(del, f);
+  auto* del = commands.Add(project, "delete", "delete an empty project", &Delete);
   del->add_option("name", f.name, "project name")->required();
-  commands.emplace_back(del, &Delete);
 
-  return [flags, commands]() -> int {
-    for (const auto& [cmd, run] : commands) {
-      if (cmd->parsed()) {
-        Prepare(*flags);
-        return run(*flags);
-      }
-    }
-    return -1;
-  };
+  return commands.Runner();
 }
 
 }  // namespace berth::cli

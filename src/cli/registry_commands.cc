@@ -20,9 +20,7 @@ namespace {
 using nlohmann::json;
 
 // Every flag of every registry command; unused ones stay unset.
-struct Flags {
-  ServerOptions server;
-  bool json_output = false;
+struct Flags : ServerFlags {
   int64_t id = 0;
   std::string query;
   int64_t page = 1;
@@ -49,15 +47,13 @@ std::vector<std::string> RegistryRow(const json& r) {
 const std::vector<std::string> kRegistryHeader = {"ID",  "NAME",   "TYPE",
                                                   "URL", "STATUS", "LAST ERROR"};
 
-// Resolves credentials from the environment and reads secret/CA inputs.
-int Prepare(Flags& f) {
-  CredentialsFromEnvironment(f.server);
+// Reads the secret from standard input when --access-secret-stdin asks for it.
+void ReadSecret(Flags& f) {
   if (f.secret_stdin) {
     std::string secret;
     std::getline(std::cin, secret);
     f.access_secret = secret;
   }
-  return 0;
 }
 
 Result<std::optional<std::string>> ReadCa(const Flags& f) {
@@ -68,29 +64,6 @@ Result<std::optional<std::string>> ReadCa(const Flags& f) {
   std::stringstream ss;
   ss << in.rdbuf();
   return std::optional(ss.str());
-}
-
-// Runs one API call; prints the server's error and returns the exit code on failure.
-std::optional<ApiResponse> Send(const Flags& f, std::string_view method, std::string_view path,
-                                const json& body, int& code) {
-  auto r = CallApi(f.server, method, path, body.is_null() ? "" : body.dump());
-  if (!r) {
-    std::cerr << "berth: " << r.error().message << "\n";
-    code = 2;
-    return std::nullopt;
-  }
-  if (r->status >= 400) {
-    std::cerr << "berth: " << ErrorMessage(*r) << "\n";
-    code = 1;
-    return std::nullopt;
-  }
-  code = 0;
-  return std::move(*r);
-}
-
-void PrintJson(const std::string& body) {
-  auto j = json::parse(body, nullptr, false);
-  std::cout << (j.is_discarded() ? body : j.dump(2)) << "\n";
 }
 
 // The RegistryUpdate / RegistryPing body: only the flags that were given.
@@ -115,13 +88,13 @@ Result<json> ConnectionBody(const Flags& f) {
 
 int Providers(const Flags& f) {
   int code = 0;
-  auto r = Send(f, "GET", "/replication/adapters", nullptr, code);
+  auto r = Send(f.server, "GET", "/replication/adapters", nullptr, code);
   if (!r) return code;
   if (f.json_output) {
     PrintJson(r->body);
     return 0;
   }
-  auto infos_r = Send(f, "GET", "/replication/adapterinfos", nullptr, code);
+  auto infos_r = Send(f.server, "GET", "/replication/adapterinfos", nullptr, code);
   json infos = infos_r ? json::parse(infos_r->body, nullptr, false) : json::object();
   std::vector<std::vector<std::string>> rows;
   for (const auto& t : json::parse(r->body, nullptr, false)) {
@@ -141,37 +114,13 @@ int Providers(const Flags& f) {
 
 int List(const Flags& f) {
   std::string path = fmt::format("/registries?page={}&page_size={}", f.page, f.page_size);
-  if (!f.query.empty()) {
-    std::string q;
-    for (unsigned char c : f.query) {
-      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-        q += static_cast<char>(c);
-      } else {
-        q += fmt::format("%{:02X}", c);
-      }
-    }
-    path += "&q=" + q;
-  }
-  int code = 0;
-  auto r = Send(f, "GET", path, nullptr, code);
-  if (!r) return code;
-  if (f.json_output) {
-    PrintJson(r->body);
-    return 0;
-  }
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& item : json::parse(r->body, nullptr, false)) rows.push_back(RegistryRow(item));
-  PrintTable(kRegistryHeader, rows);
-  std::string total = r->Header("X-Total-Count");
-  if (!total.empty() && total != std::to_string(rows.size())) {
-    std::cout << "(" << rows.size() << " of " << total << "; use --page)\n";
-  }
-  return 0;
+  if (!f.query.empty()) path += "&q=" + QueryEscape(f.query);
+  return PrintList(f, path, kRegistryHeader, RegistryRow);
 }
 
 int Get(const Flags& f) {
   int code = 0;
-  auto r = Send(f, "GET", fmt::format("/registries/{}", f.id), nullptr, code);
+  auto r = Send(f.server, "GET", fmt::format("/registries/{}", f.id), nullptr, code);
   if (!r) return code;
   if (f.json_output) {
     PrintJson(r->body);
@@ -218,10 +167,9 @@ int Create(const Flags& f) {
                           {"access_secret", f.access_secret.value_or("")}};
   }
   int code = 0;
-  auto r = Send(f, "POST", "/registries", body, code);
+  auto r = Send(f.server, "POST", "/registries", body, code);
   if (!r) return code;
-  std::string location = r->Header("Location");
-  std::string id = location.substr(location.rfind('/') + 1);
+  std::string id = CreatedId(*r);
   if (f.json_output) {
     std::cout << json{{"id", std::stoll(id.empty() ? "0" : id)}}.dump() << "\n";
   } else {
@@ -238,7 +186,7 @@ int Update(const Flags& f) {
   }
   body->erase("type");  // RegistryUpdate has no type
   int code = 0;
-  auto r = Send(f, "PUT", fmt::format("/registries/{}", f.id), *body, code);
+  auto r = Send(f.server, "PUT", fmt::format("/registries/{}", f.id), *body, code);
   if (!r) return code;
   if (!f.json_output) std::cout << "updated registry " << f.id << "\n";
   return 0;
@@ -246,7 +194,7 @@ int Update(const Flags& f) {
 
 int Delete(const Flags& f) {
   int code = 0;
-  auto r = Send(f, "DELETE", fmt::format("/registries/{}", f.id), nullptr, code);
+  auto r = Send(f.server, "DELETE", fmt::format("/registries/{}", f.id), nullptr, code);
   if (!r) return code;
   if (!f.json_output) std::cout << "deleted registry " << f.id << "\n";
   return 0;
@@ -262,7 +210,7 @@ int Ping(const Flags& f) {
   body->erase("description");
   if (f.id != 0) (*body)["id"] = f.id;
   int code = 0;
-  auto r = Send(f, "POST", "/registries/ping", *body, code);
+  auto r = Send(f.server, "POST", "/registries/ping", *body, code);
   if (!r) return code;
   if (f.json_output) {
     std::cout << json{{"healthy", true}}.dump() << "\n";
@@ -274,7 +222,7 @@ int Ping(const Flags& f) {
 
 int Info(const Flags& f) {
   int code = 0;
-  auto r = Send(f, "GET", fmt::format("/registries/{}/info", f.id), nullptr, code);
+  auto r = Send(f.server, "GET", fmt::format("/registries/{}/info", f.id), nullptr, code);
   if (!r) return code;
   if (f.json_output) {
     PrintJson(r->body);
@@ -301,8 +249,6 @@ int Info(const Flags& f) {
   return 0;
 }
 
-void AddServerFlags(CLI::App* cmd, Flags& f) { cli::AddServerFlags(cmd, f.server, f.json_output); }
-
 void AddConnectionFlags(CLI::App* cmd, Flags& f, bool with_name) {
   if (with_name) {
     cmd->add_option("--name", f.name, "endpoint name (at most 64 characters)");
@@ -324,72 +270,47 @@ void AddConnectionFlags(CLI::App* cmd, Flags& f, bool with_name) {
 }  // namespace
 
 std::function<int()> AddRegistryCommands(CLI::App& app) {
-  auto flags = std::make_shared<Flags>();
-  Flags& f = *flags;
+  CommandSet<Flags> commands;
+  Flags& f = commands.flags();
   auto* registry = app.add_subcommand("registry", "manage replication endpoints (registries)");
   registry->require_subcommand(1);
-  std::vector<std::pair<CLI::App*, int (*)(const Flags&)>> commands;
 
-  auto* providers = registry->add_subcommand("providers", "list the provider types");
-  AddServerFlags(providers, f);
-  commands.emplace_back(providers, &Providers);
+  commands.Add(registry, "providers", "list the provider types", &Providers);
 
-  auto* list = registry->add_subcommand("list", "list endpoints");
-  AddServerFlags(list, f);
+  auto* list = commands.Add(registry, "list", "list endpoints", &List);
   list->add_option("--query,-q", f.query, "Harbor q filter, e.g. name=~hub,type=harbor");
-  list->add_option("--page", f.page, "page number")->check(CLI::PositiveNumber);
-  list->add_option("--page-size", f.page_size, "items per page (<= 100)")
-      ->check(CLI::Range(1, 100));
-  commands.emplace_back(list, &List);
+  AddPaging(list, f.page, f.page_size);
 
-  auto* get = registry->add_subcommand("get", "show one endpoint");
-  AddServerFlags(get, f);
+  auto* get = commands.Add(registry, "get", "show one endpoint", &Get);
   get->add_option("id", f.id, "endpoint id")->required();
-  commands.emplace_back(get, &Get);
 
-  auto* create = registry->add_subcommand("create", "add an endpoint (tested before saving)");
-  AddServerFlags(create, f);
+  auto* create =
+      commands.Add(registry, "create", "add an endpoint (tested before saving)", &Create);
   AddConnectionFlags(create, f, true);
   create->get_option("--name")->required();
   create->get_option("--type")->required();
   create->get_option("--endpoint-url")->required();
-  commands.emplace_back(create, &Create);
 
-  auto* update = registry->add_subcommand(
-      "update",
-      "change an endpoint; only the given flags change (a new URL drops the stored "
-      "secret unless it is given again)");
-  AddServerFlags(update, f);
+  auto* update = commands.Add(registry, "update",
+                              "change an endpoint; only the given flags change (a new URL drops "
+                              "the stored secret unless it is given again)",
+                              &Update);
   AddConnectionFlags(update, f, true);
   update->add_option("id", f.id, "endpoint id")->required();
-  commands.emplace_back(update, &Update);
 
-  auto* del = registry->add_subcommand("delete", "remove an endpoint no rule or project uses");
-  AddServerFlags(del, f);
+  auto* del =
+      commands.Add(registry, "delete", "remove an endpoint no rule or project uses", &Delete);
   del->add_option("id", f.id, "endpoint id")->required();
-  commands.emplace_back(del, &Delete);
 
-  auto* ping = registry->add_subcommand(
-      "ping", "test a connection: a stored endpoint by id, or the given settings");
-  AddServerFlags(ping, f);
+  auto* ping = commands.Add(
+      registry, "ping", "test a connection: a stored endpoint by id, or the given settings", &Ping);
   AddConnectionFlags(ping, f, false);
   ping->add_option("id", f.id, "endpoint id (its stored URL and secret are used)");
-  commands.emplace_back(ping, &Ping);
 
-  auto* info = registry->add_subcommand("info", "show an endpoint's replication capabilities");
-  AddServerFlags(info, f);
+  auto* info = commands.Add(registry, "info", "show an endpoint's replication capabilities", &Info);
   info->add_option("id", f.id, "endpoint id")->required();
-  commands.emplace_back(info, &Info);
 
-  return [flags, commands]() -> int {
-    for (const auto& [cmd, run] : commands) {
-      if (cmd->parsed()) {
-        Prepare(*flags);
-        return run(*flags);
-      }
-    }
-    return -1;
-  };
+  return commands.Runner(&ReadSecret);
 }
 
 }  // namespace berth::cli

@@ -1,21 +1,16 @@
 #include "cli/replication_commands.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
-#include <chrono>
-#include <cstdlib>
 #include <fstream>
 #include <iostream>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
-#include <thread>
 
+#include "cli/execution_commands.h"
 #include "cli/http_client.h"
 #include "cli/output.h"
-#include "cli/progress.h"
 
 namespace berth::cli {
 namespace {
@@ -33,19 +28,12 @@ struct Switch {
   }
 };
 
-// Every flag of every replication command; unused ones stay unset.
-struct Flags {
-  ServerOptions server;
-  bool json_output = false;
-  std::string target;  // POLICY or EXECUTION
-  std::string task;    // TASK of `logs`
+// Every flag of every `replication policy` command; unused ones stay unset.
+struct Flags : ServerFlags {
+  std::string target;  // POLICY
   std::string query;
   int64_t page = 1;
   int64_t page_size = 100;
-  std::string policy;  // --policy of `executions`
-  std::string status;
-  bool wait = false;
-  double interval = 1.0;
   // Policy fields.
   std::optional<std::string> file, name, description, src_registry, dest_registry, dest_namespace,
       trigger, cron, name_filter, tag_filter, resource;
@@ -56,74 +44,10 @@ struct Flags {
   Switch override_tags, deletion, enabled, copy_by_chunk, single_active;
 };
 
-void PrintJson(const std::string& body) {
-  auto j = json::parse(body, nullptr, false);
-  std::cout << (j.is_discarded() ? body : j.dump(2)) << "\n";
-}
-
-std::string Encode(std::string_view text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
-
-// Runs one API call; prints the server's error and sets the exit code on failure.
-std::optional<ApiResponse> Send(const Flags& f, std::string_view method, std::string_view path,
-                                const json& body, int& code) {
-  auto r = CallApi(f.server, method, path, body.is_null() ? "" : body.dump());
-  if (!r) {
-    std::cerr << "berth: " << r.error().message << "\n";
-    code = 2;
-    return std::nullopt;
-  }
-  if (r->status >= 400) {
-    std::cerr << "berth: " << ErrorMessage(*r) << "\n";
-    code = 1;
-    return std::nullopt;
-  }
-  code = 0;
-  return std::move(*r);
-}
-
-std::optional<int64_t> AsId(std::string_view text) {
-  if (text.empty() || text.size() > 18) return std::nullopt;
-  int64_t v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + (c - '0');
-  }
-  return v;
-}
-
-// The id of the item named `name` (exact) in the list at `path`; 1 when absent.
-std::optional<int64_t> IdByName(const Flags& f, std::string_view path, std::string_view what,
-                                std::string_view name, int& code) {
-  if (auto id = AsId(name)) return id;
-  auto r = Send(f, "GET", fmt::format("{}?q={}", path, Encode(fmt::format("name={}", name))),
-                nullptr, code);
-  if (!r) return std::nullopt;
-  for (const auto& item : json::parse(r->body, nullptr, false)) {
-    if (item.is_object() && item.value("name", "") == name) return item.value("id", int64_t{0});
-  }
-  std::cerr << "berth: no " << what << " named " << name << "\n";
-  code = 1;
-  return std::nullopt;
-}
-
-std::optional<int64_t> PolicyId(const Flags& f, std::string_view policy, int& code) {
-  return IdByName(f, "/replication/policies", "replication policy", policy, code);
-}
-
 // A registry reference: an id, "local" (0) or an endpoint name.
 std::optional<int64_t> RegistryId(const Flags& f, std::string_view registry, int& code) {
   if (registry == "local" || registry == "Local") return 0;
-  return IdByName(f, "/registries", "registry", registry, code);
+  return IdByName(f.server, "/registries", "registry", registry, code);
 }
 
 // Replaces the filter of `type` in body["filters"] (removes it when `value` is null).
@@ -254,10 +178,9 @@ int PolicyCreate(const Flags& f) {
   }
   int code = 0;
   if (!ApplyPolicyFlags(f, body, code)) return code;
-  auto r = Send(f, "POST", "/replication/policies", body, code);
+  auto r = Send(f.server, "POST", "/replication/policies", body, code);
   if (!r) return code;
-  std::string location = r->Header("Location");
-  std::string id = location.substr(location.rfind('/') + 1);
+  std::string id = CreatedId(*r);
   if (f.json_output) {
     std::cout << json{{"id", AsId(id).value_or(0)}}.dump() << "\n";
   } else {
@@ -268,29 +191,15 @@ int PolicyCreate(const Flags& f) {
 
 int PolicyList(const Flags& f) {
   std::string path = fmt::format("/replication/policies?page={}&page_size={}", f.page, f.page_size);
-  if (!f.query.empty()) path += "&q=" + Encode(f.query);
-  int code = 0;
-  auto r = Send(f, "GET", path, nullptr, code);
-  if (!r) return code;
-  if (f.json_output) {
-    PrintJson(r->body);
-    return 0;
-  }
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& p : json::parse(r->body, nullptr, false)) rows.push_back(PolicyRow(p));
-  PrintTable(kPolicyHeader, rows);
-  std::string total = r->Header("X-Total-Count");
-  if (!total.empty() && total != std::to_string(rows.size())) {
-    std::cout << "(" << rows.size() << " of " << total << "; use --page)\n";
-  }
-  return 0;
+  if (!f.query.empty()) path += "&q=" + QueryEscape(f.query);
+  return PrintList(f, path, kPolicyHeader, PolicyRow);
 }
 
 std::optional<json> FetchPolicy(const Flags& f, int& code, int64_t& id) {
-  auto found = PolicyId(f, f.target, code);
+  auto found = PolicyId(f.server, f.target, code);
   if (!found) return std::nullopt;
   id = *found;
-  auto r = Send(f, "GET", fmt::format("/replication/policies/{}", id), nullptr, code);
+  auto r = Send(f.server, "GET", fmt::format("/replication/policies/{}", id), nullptr, code);
   if (!r) return std::nullopt;
   return json::parse(r->body, nullptr, false);
 }
@@ -332,7 +241,7 @@ int PolicyUpdate(const Flags& f) {
     body[side] = rid == 0 ? json(nullptr) : json{{"id", rid}};
   }
   if (!ApplyPolicyFlags(f, body, code)) return code;
-  auto r = Send(f, "PUT", fmt::format("/replication/policies/{}", id), body, code);
+  auto r = Send(f.server, "PUT", fmt::format("/replication/policies/{}", id), body, code);
   if (!r) return code;
   if (!f.json_output) std::cout << "updated replication policy " << id << "\n";
   return 0;
@@ -340,223 +249,13 @@ int PolicyUpdate(const Flags& f) {
 
 int PolicyDelete(const Flags& f) {
   int code = 0;
-  auto id = PolicyId(f, f.target, code);
+  auto id = PolicyId(f.server, f.target, code);
   if (!id) return code;
-  auto r = Send(f, "DELETE", fmt::format("/replication/policies/{}", *id), nullptr, code);
+  auto r = Send(f.server, "DELETE", fmt::format("/replication/policies/{}", *id), nullptr, code);
   if (!r) return code;
   if (!f.json_output) std::cout << "deleted replication policy " << *id << "\n";
   return 0;
 }
-
-// Every task of the execution (all pages).
-std::optional<json> AllTasks(const Flags& f, int64_t execution, int& code) {
-  json all = json::array();
-  for (int64_t page = 1;; ++page) {
-    auto r =
-        Send(f, "GET",
-             fmt::format("/replication/executions/{}/tasks?page={}&page_size=100", execution, page),
-             nullptr, code);
-    if (!r) return std::nullopt;
-    json items = json::parse(r->body, nullptr, false);
-    if (!items.is_array()) break;
-    for (auto& t : items) all.push_back(std::move(t));
-    auto total = AsId(r->Header("X-Total-Count"));
-    if (items.size() < 100 || (total && static_cast<int64_t>(all.size()) >= *total)) break;
-  }
-  return all;
-}
-
-bool Finished(const std::string& status) { return !status.empty() && status != "InProgress"; }
-
-// Polls the execution until it ends; the bar goes to stderr (redrawn on a terminal, a
-// line every 10 s otherwise). Returns the final execution.
-std::optional<json> Wait(const Flags& f, int64_t execution, int& code) {
-  using Clock = std::chrono::steady_clock;
-  const auto start = Clock::now();
-  const bool tty = isatty(STDERR_FILENO) != 0;
-  ProgressMeter meter;
-  double last_print = -10;
-  for (;;) {
-    auto r = Send(f, "GET", fmt::format("/replication/executions/{}", execution), nullptr, code);
-    if (!r) return std::nullopt;
-    json e = json::parse(r->body, nullptr, false);
-    auto tasks = AllTasks(f, execution, code);
-    if (!tasks) return std::nullopt;
-    ProgressSample s;
-    s.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    for (const auto& t : *tasks) {
-      s.bytes += t.value("bytes", int64_t{0});
-      s.artifacts_done += t.value("artifacts_done", int64_t{0});
-      s.artifacts_total += t.value("artifacts_total", int64_t{0});
-      std::string status = t.value("status", "");
-      if (status == "Succeed" || status == "Failed" || status == "Stopped") ++s.tasks_finished;
-    }
-    s.bytes = std::max(s.bytes, e.value("bytes", int64_t{0}));
-    s.tasks_total =
-        std::max<int64_t>(e.value("total", int64_t{0}), static_cast<int64_t>(tasks->size()));
-    meter.Add(s);
-    std::string status = e.value("status", "");
-    if (tty) {
-      std::cerr << "\r\033[K" << meter.Line(100) << std::flush;
-    } else if (s.seconds - last_print >= 10 || Finished(status)) {
-      std::cerr << meter.Line(100) << "\n";
-      last_print = s.seconds;
-    }
-    if (Finished(status)) {
-      if (tty) std::cerr << "\n";
-      return e;
-    }
-    std::this_thread::sleep_for(std::chrono::duration<double>(f.interval));
-  }
-}
-
-int Run(const Flags& f) {
-  int code = 0;
-  auto id = PolicyId(f, f.target, code);
-  if (!id) return code;
-  auto r = Send(f, "POST", "/replication/executions", json{{"policy_id", *id}}, code);
-  if (!r) return code;
-  std::string location = r->Header("Location");
-  int64_t execution = AsId(location.substr(location.rfind('/') + 1)).value_or(0);
-  if (!f.wait) {
-    if (f.json_output) {
-      std::cout << json{{"id", execution}}.dump() << "\n";
-    } else {
-      std::cout << "started execution " << execution << " of policy " << *id << "\n";
-    }
-    return 0;
-  }
-  if (!f.json_output) std::cerr << "execution " << execution << " of policy " << *id << "\n";
-  auto e = Wait(f, execution, code);
-  if (!e) return code;
-  std::string status = e->value("status", "");
-  if (f.json_output) {
-    std::cout << e->dump(2) << "\n";
-  } else {
-    std::cout << fmt::format("execution {} {}: {} tasks, {} succeeded, {} failed, {} stopped",
-                             execution, status, e->value("total", 0), e->value("succeed", 0),
-                             e->value("failed", 0), e->value("stopped", 0));
-    std::string text = e->value("status_text", "");
-    if (!text.empty()) std::cout << " (" << text << ")";
-    std::cout << "\n";
-  }
-  if (status != "Succeed") {
-    if (!f.json_output) {
-      std::cerr << fmt::format("berth: see `berth replication logs {}`\n", execution);
-    }
-    return 1;
-  }
-  return 0;
-}
-
-int Executions(const Flags& f) {
-  int code = 0;
-  std::string path =
-      fmt::format("/replication/executions?page={}&page_size={}", f.page, f.page_size);
-  if (!f.policy.empty()) {
-    auto id = PolicyId(f, f.policy, code);
-    if (!id) return code;
-    path += fmt::format("&policy_id={}", *id);
-  }
-  if (!f.status.empty()) path += "&status=" + Encode(f.status);
-  auto r = Send(f, "GET", path, nullptr, code);
-  if (!r) return code;
-  if (f.json_output) {
-    PrintJson(r->body);
-    return 0;
-  }
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& e : json::parse(r->body, nullptr, false)) {
-    rows.push_back({Cell(e, "id"), Cell(e, "policy_id"), Cell(e, "status"), Cell(e, "trigger"),
-                    Cell(e, "start_time"), Cell(e, "end_time"), Cell(e, "total"),
-                    Cell(e, "succeed"), Cell(e, "failed"), Cell(e, "in_progress"),
-                    Cell(e, "stopped"), HumanBytes(e.value("bytes", 0.0)), Cell(e, "status_text")});
-  }
-  PrintTable({"ID", "POLICY", "STATUS", "TRIGGER", "STARTED", "ENDED", "TASKS", "OK", "FAILED",
-              "RUNNING", "STOPPED", "BYTES", "TEXT"},
-             rows);
-  return 0;
-}
-
-int Tasks(const Flags& f) {
-  int code = 0;
-  auto execution = AsId(f.target);
-  if (!execution) {
-    std::cerr << "berth: EXECUTION must be an execution id\n";
-    return 1;
-  }
-  auto tasks = AllTasks(f, *execution, code);
-  if (!tasks) return code;
-  if (f.json_output) {
-    std::cout << tasks->dump(2) << "\n";
-    return 0;
-  }
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& t : *tasks) {
-    rows.push_back(
-        {Cell(t, "id"), Cell(t, "status"), Cell(t, "operation"), Cell(t, "resource_type"),
-         Cell(t, "src_resource"), Cell(t, "dst_resource"),
-         fmt::format("{}/{}", t.value("artifacts_done", 0), t.value("artifacts_total", 0)),
-         HumanBytes(t.value("bytes", 0.0))});
-  }
-  PrintTable({"ID", "STATUS", "OPERATION", "TYPE", "SOURCE", "DESTINATION", "ARTIFACTS", "BYTES"},
-             rows);
-  return 0;
-}
-
-int Stop(const Flags& f) {
-  int code = 0;
-  auto execution = AsId(f.target);
-  if (!execution) {
-    std::cerr << "berth: EXECUTION must be an execution id\n";
-    return 1;
-  }
-  auto r = Send(f, "PUT", fmt::format("/replication/executions/{}", *execution), nullptr, code);
-  if (!r) return code;
-  if (!f.json_output) std::cout << "stopping execution " << *execution << "\n";
-  return 0;
-}
-
-int Logs(const Flags& f) {
-  int code = 0;
-  auto execution = AsId(f.target);
-  if (!execution) {
-    std::cerr << "berth: EXECUTION must be an execution id\n";
-    return 1;
-  }
-  std::vector<json> tasks;
-  if (!f.task.empty()) {
-    auto task = AsId(f.task);
-    if (!task) {
-      std::cerr << "berth: TASK must be a task id\n";
-      return 1;
-    }
-    tasks.push_back(json{{"id", *task}});
-  } else {
-    auto all = AllTasks(f, *execution, code);
-    if (!all) return code;
-    tasks.assign(all->begin(), all->end());
-  }
-  int result = 0;
-  for (const auto& t : tasks) {
-    int64_t id = t.value("id", int64_t{0});
-    if (f.task.empty()) {
-      std::cout << fmt::format("==> task {} ({}): {} -> {} <==\n", id, Cell(t, "status"),
-                               Cell(t, "src_resource"), Cell(t, "dst_resource"));
-    }
-    auto r = Send(f, "GET", fmt::format("/replication/executions/{}/tasks/{}/log", *execution, id),
-                  nullptr, code);
-    if (!r) {
-      result = code;
-      continue;
-    }
-    std::cout << r->body;
-    if (!r->body.empty() && r->body.back() != '\n') std::cout << "\n";
-  }
-  return result;
-}
-
-void AddServerFlags(CLI::App* cmd, Flags& f) { cli::AddServerFlags(cmd, f.server, f.json_output); }
 
 void AddPolicyFlags(CLI::App* cmd, Flags& f) {
   cmd->add_option("--file,-f", f.file, "a ReplicationPolicy JSON document; flags override it");
@@ -592,91 +291,44 @@ void AddPolicyFlags(CLI::App* cmd, Flags& f) {
              "skip a scheduled run while the previous one is still running");
 }
 
-void AddPaging(CLI::App* cmd, Flags& f) {
-  cmd->add_option("--page", f.page, "page number")->check(CLI::PositiveNumber);
-  cmd->add_option("--page-size", f.page_size, "items per page (<= 100)")->check(CLI::Range(1, 100));
-}
-
 }  // namespace
 
+std::optional<int64_t> PolicyId(const ServerOptions& server, std::string_view policy, int& code) {
+  return IdByName(server, "/replication/policies", "replication policy", policy, code);
+}
+
 std::function<int()> AddReplicationCommands(CLI::App& app) {
-  auto flags = std::make_shared<Flags>();
-  Flags& f = *flags;
   auto* replication = app.add_subcommand("replication", "replication policies and executions");
   replication->require_subcommand(1);
-  std::vector<std::pair<CLI::App*, int (*)(const Flags&)>> commands;
 
+  CommandSet<Flags> policies;
+  Flags& f = policies.flags();
   auto* policy = replication->add_subcommand("policy", "manage replication policies");
   policy->require_subcommand(1);
 
-  auto* create = policy->add_subcommand("create", "add a policy");
-  AddServerFlags(create, f);
+  auto* create = policies.Add(policy, "create", "add a policy", &PolicyCreate);
   AddPolicyFlags(create, f);
-  commands.emplace_back(create, &PolicyCreate);
 
-  auto* list = policy->add_subcommand("list", "list policies");
-  AddServerFlags(list, f);
+  auto* list = policies.Add(policy, "list", "list policies", &PolicyList);
   list->add_option("--query,-q", f.query, "Harbor q filter, e.g. name=~sync");
-  AddPaging(list, f);
-  commands.emplace_back(list, &PolicyList);
+  AddPaging(list, f.page, f.page_size);
 
-  auto* get = policy->add_subcommand("get", "show one policy");
-  AddServerFlags(get, f);
+  auto* get = policies.Add(policy, "get", "show one policy", &PolicyGet);
   get->add_option("policy", f.target, "policy id or name")->required();
-  commands.emplace_back(get, &PolicyGet);
 
-  auto* update = policy->add_subcommand("update", "change a policy; only the given flags change");
-  AddServerFlags(update, f);
+  auto* update =
+      policies.Add(policy, "update", "change a policy; only the given flags change", &PolicyUpdate);
   AddPolicyFlags(update, f);
   update->add_option("policy", f.target, "policy id or name")->required();
-  commands.emplace_back(update, &PolicyUpdate);
 
-  auto* del = policy->add_subcommand("delete", "remove a policy with its executions");
-  AddServerFlags(del, f);
+  auto* del = policies.Add(policy, "delete", "remove a policy with its executions", &PolicyDelete);
   del->add_option("policy", f.target, "policy id or name")->required();
-  commands.emplace_back(del, &PolicyDelete);
 
-  auto* run = replication->add_subcommand("run", "start an execution of a policy");
-  AddServerFlags(run, f);
-  run->add_option("policy", f.target, "policy id or name")->required();
-  run->add_flag("--wait,-w", f.wait,
-                "follow the execution with a progress bar; exit 1 unless it succeeds");
-  run->add_option("--interval", f.interval, "seconds between polls with --wait")
-      ->check(CLI::Range(0.1, 60.0));
-  commands.emplace_back(run, &Run);
-
-  auto* executions = replication->add_subcommand("executions", "list executions");
-  AddServerFlags(executions, f);
-  executions->add_option("--policy", f.policy, "only this policy (id or name)");
-  executions->add_option("--status", f.status, "InProgress, Succeed, Failed or Stopped");
-  AddPaging(executions, f);
-  commands.emplace_back(executions, &Executions);
-
-  auto* tasks = replication->add_subcommand("tasks", "list the tasks of an execution");
-  AddServerFlags(tasks, f);
-  tasks->add_option("execution", f.target, "execution id")->required();
-  commands.emplace_back(tasks, &Tasks);
-
-  auto* stop = replication->add_subcommand("stop", "stop a running execution");
-  AddServerFlags(stop, f);
-  stop->add_option("execution", f.target, "execution id")->required();
-  commands.emplace_back(stop, &Stop);
-
-  auto* logs = replication->add_subcommand("logs", "print task logs of an execution");
-  AddServerFlags(logs, f);
-  logs->add_option("execution", f.target, "execution id")->required();
-  logs->add_option("task", f.task, "only this task");
-  commands.emplace_back(logs, &Logs);
-
-  return [flags, commands]() -> int {
-    for (const auto& [cmd, run_command] : commands) {
-      if (cmd->parsed()) {
-        Flags& fl = *flags;
-        CredentialsFromEnvironment(fl.server);
-        return run_command(fl);
-      }
-    }
-    return -1;
+  auto run_policy = policies.Runner();
+  auto run_execution = AddExecutionCommands(*replication);
+  return [run_policy, run_execution]() -> int {
+    int code = run_policy();
+    return code >= 0 ? code : run_execution();
   };
 }
 

@@ -14,7 +14,12 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <functional>
+#include <optional>
+#include <string_view>
+
+#include "cli/http_client.h"
 
 namespace berth::cli {
 
@@ -23,5 +28,9 @@ namespace berth::cli {
 // or the execution did not succeed, 2 Berth could not be reached), or -1 when no
 // replication command was given.
 std::function<int()> AddReplicationCommands(CLI::App& app);
+
+// The id of POLICY (an id or a policy name); prints why and sets `code` when there is
+// none. Shared by the policy and the execution commands.
+std::optional<int64_t> PolicyId(const ServerOptions& server, std::string_view policy, int& code);
 
 }  // namespace berth::cli
