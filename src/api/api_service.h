@@ -36,6 +36,7 @@ struct Policy;
 }  // namespace berth::replication
 namespace berth::metadata {
 class LabelStore;
+struct Label;
 }  // namespace berth::metadata
 
 namespace berth::api {
@@ -183,6 +184,10 @@ class ApiService {
   Result<http::Response> AddArtifactLabel(Call& call);
   Result<http::Response> RemoveArtifactLabel(Call& call);
   void AddLabelRoutes();
+  // The label of {label_id} once the caller may read it (`manage` false: a project
+  // label's readers) or change it (`manage`: the project's admins; system admins for a
+  // global label). INTERNAL without a label store, UNAUTHORIZED for anonymous callers.
+  Result<metadata::Label> AccessLabel(const Call& call, bool manage);
   // The labels attached to an artifact as Harbor's Label objects (null when none or
   // when no label store is configured).
   Result<nlohmann::json> ArtifactLabelsJson(int64_t artifact_id);

@@ -73,6 +73,19 @@ std::optional<int64_t> ParseInt(std::string_view text) {
   return value;
 }
 
+Result<int64_t> PathId(std::string_view text, std::string_view what, int64_t min) {
+  auto id = ParseInt(text);
+  if (!id || *id < min) {
+    return Fail(ErrorCode::kBadRequest, fmt::format("invalid {}: {}", what, text));
+  }
+  return *id;
+}
+
+std::string CreatedLocation(std::string_view path, int64_t id) {
+  while (path.ends_with('/')) path.remove_suffix(1);
+  return fmt::format("{}/{}", path, id);
+}
+
 Result<metadata::Page> ParsePage(const QueryParams& query) {
   metadata::Page page;
   auto p = IntParam(query, "page", 1, 1, INT32_MAX);
@@ -178,6 +191,34 @@ Result<nlohmann::json> ParseJsonObject(std::string_view body) {
     return Fail(ErrorCode::kBadRequest, "the request body must be a JSON object");
   }
   return value;
+}
+
+Result<std::optional<std::string>> OptString(const nlohmann::json& body, const char* key,
+                                             std::string_view where) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return std::optional<std::string>();
+  if (!it->is_string()) {
+    return Fail(ErrorCode::kBadRequest, fmt::format("{}{} must be a string", where, key));
+  }
+  return std::optional(it->get<std::string>());
+}
+
+Result<std::optional<bool>> OptBool(const nlohmann::json& body, const char* key) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return std::optional<bool>();
+  if (!it->is_boolean()) {
+    return Fail(ErrorCode::kBadRequest, fmt::format("{} must be a boolean", key));
+  }
+  return std::optional(it->get<bool>());
+}
+
+Result<std::optional<int64_t>> OptInt(const nlohmann::json& body, const char* key) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return std::optional<int64_t>();
+  if (!it->is_number_integer()) {
+    return Fail(ErrorCode::kBadRequest, fmt::format("{} must be an integer", key));
+  }
+  return std::optional(it->get<int64_t>());
 }
 
 http::Response ToErrorResponse(const Error& error) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -70,14 +71,42 @@ std::vector<T> Slice(std::vector<T> items, const metadata::Page& page) {
 // Parses a JSON object body; BAD_REQUEST with the parser's complaint otherwise.
 Result<nlohmann::json> ParseJsonObject(std::string_view body);
 
+// Optional fields of a JSON object body: absent or null gives nullopt, another JSON type
+// BAD_REQUEST "<where><key> must be a string" (a boolean, an integer).
+Result<std::optional<std::string>> OptString(const nlohmann::json& body, const char* key,
+                                             std::string_view where = "");
+Result<std::optional<bool>> OptBool(const nlohmann::json& body, const char* key);
+Result<std::optional<int64_t>> OptInt(const nlohmann::json& body, const char* key);
+
 // The Harbor error envelope for `error`; a 401 also carries
 // `WWW-Authenticate: Basic realm="harbor"`.
 http::Response ToErrorResponse(const Error& error);
 // 200/201 JSON response from a json value.
 http::Response ToJsonResponse(int status, const nlohmann::json& value);
 
+// A 200 JSON array of `list`'s items, each through `to_json`, with the paging headers
+// for `list.total` (see SetPagingHeaders).
+template <typename T, typename ToJson>
+http::Response PageResponse(std::string_view path, const QueryParams& query,
+                            const metadata::Page& page, const metadata::PageResult<T>& list,
+                            ToJson&& to_json) {
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& item : list.items) items.push_back(to_json(item));
+  auto response = ToJsonResponse(200, items);
+  SetPagingHeaders(response, path, query, page, list.total);
+  return response;
+}
+
 // Parses a decimal int64; std::nullopt for anything else (sign, spaces, overflow).
 std::optional<int64_t> ParseInt(std::string_view text);
+
+// A numeric path parameter such as {id}: BAD_REQUEST "invalid <what>: <text>" when it is
+// not an integer or is below `min`.
+Result<int64_t> PathId(std::string_view text, std::string_view what,
+                       int64_t min = std::numeric_limits<int64_t>::min());
+
+// The Location of the item `id` created by a POST to `path` (trailing slashes dropped).
+std::string CreatedLocation(std::string_view path, int64_t id);
 
 // Current UTC time as RFC 3339 with milliseconds, "2026-11-27T10:00:00.000Z".
 std::string NowRfc3339();

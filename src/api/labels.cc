@@ -31,24 +31,6 @@ json LabelJson(const metadata::Label& l) {
           {"update_time", l.update_time}};
 }
 
-Result<std::optional<std::string>> OptString(const json& body, const char* key) {
-  auto it = body.find(key);
-  if (it == body.end() || it->is_null()) return std::optional<std::string>();
-  if (!it->is_string()) {
-    return Fail(ErrorCode::kBadRequest, fmt::format("{} must be a string", key));
-  }
-  return std::optional(it->get<std::string>());
-}
-
-Result<std::optional<int64_t>> OptInt(const json& body, const char* key) {
-  auto it = body.find(key);
-  if (it == body.end() || it->is_null()) return std::optional<int64_t>();
-  if (!it->is_number_integer()) {
-    return Fail(ErrorCode::kBadRequest, fmt::format("{} must be an integer", key));
-  }
-  return std::optional(it->get<int64_t>());
-}
-
 Status ValidateName(std::string_view name) {
   if (name.empty()) return Fail(ErrorCode::kBadRequest, "label name cannot be empty");
   if (name.size() > kMaxLabelName) {
@@ -59,10 +41,7 @@ Status ValidateName(std::string_view name) {
 }
 
 Result<int64_t> IdParam(std::string_view text, std::string_view what) {
-  auto id = ParseInt(text);
-  if (!id || *id <= 0)
-    return Fail(ErrorCode::kBadRequest, fmt::format("invalid {}: {}", what, text));
-  return *id;
+  return PathId(text, what, /*min=*/1);
 }
 
 Status RequireLabels(metadata::LabelStore* labels) {
@@ -126,11 +105,7 @@ Result<http::Response> ApiService::ListLabels(Call& call) {
   }
   auto list = replication_.labels->List(*page, scope, project_id, name_exact, name_like);
   if (!list) return Fail(list.error());
-  json items = json::array();
-  for (const auto& l : list->items) items.push_back(LabelJson(l));
-  auto response = ToJsonResponse(200, items);
-  SetPagingHeaders(response, call.path, query, *page, list->total);
-  return response;
+  return PageResponse(call.path, query, *page, *list, LabelJson);
 }
 
 Result<http::Response> ApiService::CreateLabel(Call& call) {
@@ -170,9 +145,7 @@ Result<http::Response> ApiService::CreateLabel(Call& call) {
   auto created = replication_.labels->Create(label);
   if (!created) return Fail(created.error());
   auto response = http::EmptyResponse(201);
-  std::string base = call.path;
-  while (base.ends_with('/')) base.pop_back();
-  response.headers.Set("Location", fmt::format("{}/{}", base, created->id));
+  response.headers.Set("Location", CreatedLocation(call.path, created->id));
   return response;
 }
 
@@ -190,7 +163,7 @@ Result<metadata::Label> FindLabel(metadata::LabelStore& labels, std::string_view
 
 }  // namespace
 
-Result<http::Response> ApiService::GetLabel(Call& call) {
+Result<metadata::Label> ApiService::AccessLabel(const Call& call, bool manage) {
   BERTH_TRY(RequireLabels(replication_.labels));
   BERTH_TRY(RequireLogin(call));
   auto label = FindLabel(*replication_.labels, call.Param("label_id"));
@@ -198,23 +171,22 @@ Result<http::Response> ApiService::GetLabel(Call& call) {
   if (label->scope == "p") {
     auto project = FindProject(call, std::to_string(label->project_id));
     if (!project) return Fail(project.error());
-    BERTH_TRY(RequireProjectRead(call, *project));
+    BERTH_TRY(manage ? RequireProjectAdmin(call, *project) : RequireProjectRead(call, *project));
+  } else if (manage) {
+    BERTH_TRY(RequireSysadmin(call));
   }
+  return label;
+}
+
+Result<http::Response> ApiService::GetLabel(Call& call) {
+  auto label = AccessLabel(call, /*manage=*/false);
+  if (!label) return Fail(label.error());
   return ToJsonResponse(200, LabelJson(*label));
 }
 
 Result<http::Response> ApiService::UpdateLabel(Call& call) {
-  BERTH_TRY(RequireLabels(replication_.labels));
-  BERTH_TRY(RequireLogin(call));
-  auto label = FindLabel(*replication_.labels, call.Param("label_id"));
+  auto label = AccessLabel(call, /*manage=*/true);
   if (!label) return Fail(label.error());
-  if (label->scope == "p") {
-    auto project = FindProject(call, std::to_string(label->project_id));
-    if (!project) return Fail(project.error());
-    BERTH_TRY(RequireProjectAdmin(call, *project));
-  } else {
-    BERTH_TRY(RequireSysadmin(call));
-  }
   auto body = ParseJsonObject(call.body);
   if (!body) return Fail(body.error());
   // Name, description and color change when given; scope and project stay.
@@ -233,17 +205,8 @@ Result<http::Response> ApiService::UpdateLabel(Call& call) {
 }
 
 Result<http::Response> ApiService::DeleteLabel(Call& call) {
-  BERTH_TRY(RequireLabels(replication_.labels));
-  BERTH_TRY(RequireLogin(call));
-  auto label = FindLabel(*replication_.labels, call.Param("label_id"));
+  auto label = AccessLabel(call, /*manage=*/true);
   if (!label) return Fail(label.error());
-  if (label->scope == "p") {
-    auto project = FindProject(call, std::to_string(label->project_id));
-    if (!project) return Fail(project.error());
-    BERTH_TRY(RequireProjectAdmin(call, *project));
-  } else {
-    BERTH_TRY(RequireSysadmin(call));
-  }
   BERTH_TRY(replication_.labels->Delete(label->id));
   return http::EmptyResponse(200);
 }

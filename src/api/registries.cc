@@ -49,34 +49,6 @@ json RegistryJson(const endpoints::RegistryView& r) {
 
 namespace {
 
-// An optional field of `body`: absent or null → nullopt; another JSON type → BAD_REQUEST.
-Result<std::optional<std::string>> OptString(const json& body, const char* key,
-                                             std::string_view where = "") {
-  auto it = body.find(key);
-  if (it == body.end() || it->is_null()) return std::optional<std::string>();
-  if (!it->is_string()) {
-    return Fail(ErrorCode::kBadRequest, fmt::format("{}{} must be a string", where, key));
-  }
-  return std::optional(it->get<std::string>());
-}
-
-Result<std::optional<bool>> OptBool(const json& body, const char* key) {
-  auto it = body.find(key);
-  if (it == body.end() || it->is_null()) return std::optional<bool>();
-  if (!it->is_boolean())
-    return Fail(ErrorCode::kBadRequest, fmt::format("{} must be a boolean", key));
-  return std::optional(it->get<bool>());
-}
-
-Result<std::optional<int64_t>> OptInt(const json& body, const char* key) {
-  auto it = body.find(key);
-  if (it == body.end() || it->is_null()) return std::optional<int64_t>();
-  if (!it->is_number_integer()) {
-    return Fail(ErrorCode::kBadRequest, fmt::format("{} must be an integer", key));
-  }
-  return std::optional(it->get<int64_t>());
-}
-
 #define BERTH_FIELD(target, expr)                       \
   do {                                                  \
     auto berth_field = (expr);                          \
@@ -115,18 +87,25 @@ Result<endpoints::NewRegistry> ParseNewRegistry(std::string_view text) {
   return r;
 }
 
+// The connection fields a RegistryUpdate and a PingRequest share, in that order.
+template <typename Connection>
+Status ParseConnection(const json& body, Connection& c) {
+  BERTH_FIELD(c.url, OptString(body, "url"));
+  BERTH_FIELD(c.credential_type, OptString(body, "credential_type"));
+  BERTH_FIELD(c.access_key, OptString(body, "access_key"));
+  BERTH_FIELD(c.access_secret, OptString(body, "access_secret"));
+  BERTH_FIELD(c.insecure, OptBool(body, "insecure"));
+  BERTH_FIELD(c.ca_certificate, OptString(body, "ca_certificate"));
+  return Ok();
+}
+
 Result<endpoints::RegistryUpdate> ParseUpdate(std::string_view text) {
   auto body = ParseJsonObject(text);
   if (!body) return Fail(body.error());
   endpoints::RegistryUpdate u;
   BERTH_FIELD(u.name, OptString(*body, "name"));
   BERTH_FIELD(u.description, OptString(*body, "description"));
-  BERTH_FIELD(u.url, OptString(*body, "url"));
-  BERTH_FIELD(u.credential_type, OptString(*body, "credential_type"));
-  BERTH_FIELD(u.access_key, OptString(*body, "access_key"));
-  BERTH_FIELD(u.access_secret, OptString(*body, "access_secret"));
-  BERTH_FIELD(u.insecure, OptBool(*body, "insecure"));
-  BERTH_FIELD(u.ca_certificate, OptString(*body, "ca_certificate"));
+  BERTH_TRY(ParseConnection(*body, u));
   return u;
 }
 
@@ -136,22 +115,13 @@ Result<endpoints::PingRequest> ParsePing(std::string_view text) {
   endpoints::PingRequest p;
   BERTH_FIELD(p.id, OptInt(*body, "id"));
   BERTH_FIELD(p.type, OptString(*body, "type"));
-  BERTH_FIELD(p.url, OptString(*body, "url"));
-  BERTH_FIELD(p.credential_type, OptString(*body, "credential_type"));
-  BERTH_FIELD(p.access_key, OptString(*body, "access_key"));
-  BERTH_FIELD(p.access_secret, OptString(*body, "access_secret"));
-  BERTH_FIELD(p.insecure, OptBool(*body, "insecure"));
-  BERTH_FIELD(p.ca_certificate, OptString(*body, "ca_certificate"));
+  BERTH_TRY(ParseConnection(*body, p));
   return p;
 }
 
 #undef BERTH_FIELD
 
-Result<int64_t> RegistryId(std::string_view text) {
-  auto id = ParseInt(text);
-  if (!id) return Fail(ErrorCode::kBadRequest, fmt::format("invalid registry id: {}", text));
-  return *id;
-}
+Result<int64_t> RegistryId(std::string_view text) { return PathId(text, "registry id"); }
 
 json FilterJson(const adapters::FilterStyle& f) {
   json j = {{"type", f.type}, {"style", f.style}};
@@ -234,11 +204,7 @@ http::Task<Result<http::Response>> ApiService::ListRegistries(Call& call) {
   }
   auto list = endpoints_.service->List(filters, sort, *page);
   if (!list) co_return Fail(list.error());
-  json items = json::array();
-  for (const auto& r : list->items) items.push_back(RegistryJson(r));
-  auto response = ToJsonResponse(200, items);
-  SetPagingHeaders(response, call.path, query, *page, list->total);
-  co_return response;
+  co_return PageResponse(call.path, query, *page, *list, RegistryJson);
 }
 
 http::Task<Result<http::Response>> ApiService::CreateRegistry(Call& call) {
@@ -254,9 +220,7 @@ http::Task<Result<http::Response>> ApiService::CreateRegistry(Call& call) {
   auto created = co_await endpoints_.pool->Run(std::move(work));
   if (!created) co_return Fail(created.error());
   auto response = http::EmptyResponse(201);
-  std::string base = call.path;
-  while (base.ends_with('/')) base.pop_back();
-  response.headers.Set("Location", fmt::format("{}/{}", base, created->id));
+  response.headers.Set("Location", CreatedLocation(call.path, created->id));
   co_return response;
 }
 

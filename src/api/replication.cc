@@ -22,12 +22,6 @@ namespace {
 using nlohmann::json;
 using replication::Policy;
 
-Result<int64_t> IdParam(std::string_view text, std::string_view what) {
-  auto id = ParseInt(text);
-  if (!id) return Fail(ErrorCode::kBadRequest, fmt::format("invalid {}: {}", what, text));
-  return *id;
-}
-
 // An optional int64 query parameter; UNPROCESSABLE_ENTITY like ParsePage when malformed.
 Result<int64_t> IntQuery(const http::Request& request, std::string_view name) {
   auto value = request.Query(name);
@@ -37,11 +31,6 @@ Result<int64_t> IntQuery(const http::Request& request, std::string_view name) {
     return Fail(ErrorCode::kUnprocessable, fmt::format("{} in query must be an integer", name));
   }
   return *parsed;
-}
-
-std::string Location(std::string base, int64_t id) {
-  while (base.ends_with('/')) base.pop_back();
-  return fmt::format("{}/{}", base, id);
 }
 
 }  // namespace
@@ -121,11 +110,8 @@ http::Task<Result<http::Response>> ApiService::ListPolicies(Call& call) {
   };
   auto list = co_await replication_.pool->Run(std::move(work));
   if (!list) co_return Fail(list.error());
-  json items = json::array();
-  for (const auto& p : list->items) items.push_back(PolicyJson(call, p));
-  auto response = ToJsonResponse(200, items);
-  SetPagingHeaders(response, call.path, query, *page, list->total);
-  co_return response;
+  co_return PageResponse(call.path, query, *page, *list,
+                         [&](const Policy& p) { return PolicyJson(call, p); });
 }
 
 http::Task<Result<http::Response>> ApiService::CreatePolicy(Call& call) {
@@ -141,14 +127,14 @@ http::Task<Result<http::Response>> ApiService::CreatePolicy(Call& call) {
   auto created = co_await replication_.pool->Run(std::move(work));
   if (!created) co_return Fail(created.error());
   auto response = http::EmptyResponse(201);
-  response.headers.Set("Location", Location(call.path, created->id));
+  response.headers.Set("Location", CreatedLocation(call.path, created->id));
   co_return response;
 }
 
 http::Task<Result<http::Response>> ApiService::GetPolicy(Call& call) {
   auto ok = RequireReplication(call);
   if (!ok) co_return Fail(ok.error());
-  auto id = IdParam(call.Param("id"), "policy id");
+  auto id = PathId(call.Param("id"), "policy id");
   if (!id) co_return Fail(id.error());
   auto* service = replication_.service;
   int64_t policy_id = *id;
@@ -163,7 +149,7 @@ http::Task<Result<http::Response>> ApiService::GetPolicy(Call& call) {
 http::Task<Result<http::Response>> ApiService::UpdatePolicy(Call& call) {
   auto ok = RequireReplication(call);
   if (!ok) co_return Fail(ok.error());
-  auto id = IdParam(call.Param("id"), "policy id");
+  auto id = PathId(call.Param("id"), "policy id");
   if (!id) co_return Fail(id.error());
   auto body = ParseJsonObject(call.body);
   if (!body) co_return Fail(body.error());
@@ -183,7 +169,7 @@ http::Task<Result<http::Response>> ApiService::UpdatePolicy(Call& call) {
 http::Task<Result<http::Response>> ApiService::DeletePolicy(Call& call) {
   auto ok = RequireReplication(call);
   if (!ok) co_return Fail(ok.error());
-  auto id = IdParam(call.Param("id"), "policy id");
+  auto id = PathId(call.Param("id"), "policy id");
   if (!id) co_return Fail(id.error());
   auto* service = replication_.service;
   int64_t policy_id = *id;
@@ -211,11 +197,7 @@ http::Task<Result<http::Response>> ApiService::ListExecutions(Call& call) {
   std::function<Result<Executions>()> work = [service, &eq] { return service->ListExecutions(eq); };
   auto list = co_await replication_.pool->Run(std::move(work));
   if (!list) co_return Fail(list.error());
-  json items = json::array();
-  for (const auto& e : list->items) items.push_back(replication::ExecutionToJson(e));
-  auto response = ToJsonResponse(200, items);
-  SetPagingHeaders(response, call.path, query, *page, list->total);
-  co_return response;
+  co_return PageResponse(call.path, query, *page, *list, replication::ExecutionToJson);
 }
 
 http::Task<Result<http::Response>> ApiService::StartExecution(Call& call) {
@@ -235,14 +217,14 @@ http::Task<Result<http::Response>> ApiService::StartExecution(Call& call) {
   auto started = co_await replication_.pool->Run(std::move(work));
   if (!started) co_return Fail(started.error());
   auto response = http::EmptyResponse(201);
-  response.headers.Set("Location", Location(call.path, *started));
+  response.headers.Set("Location", CreatedLocation(call.path, *started));
   co_return response;
 }
 
 http::Task<Result<http::Response>> ApiService::GetExecution(Call& call) {
   auto ok = RequireReplication(call);
   if (!ok) co_return Fail(ok.error());
-  auto id = IdParam(call.Param("id"), "execution id");
+  auto id = PathId(call.Param("id"), "execution id");
   if (!id) co_return Fail(id.error());
   auto* service = replication_.service;
   int64_t execution_id = *id;
@@ -257,7 +239,7 @@ http::Task<Result<http::Response>> ApiService::GetExecution(Call& call) {
 http::Task<Result<http::Response>> ApiService::StopExecution(Call& call) {
   auto ok = RequireReplication(call);
   if (!ok) co_return Fail(ok.error());
-  auto id = IdParam(call.Param("id"), "execution id");
+  auto id = PathId(call.Param("id"), "execution id");
   if (!id) co_return Fail(id.error());
   auto* service = replication_.service;
   int64_t execution_id = *id;
@@ -272,7 +254,7 @@ http::Task<Result<http::Response>> ApiService::StopExecution(Call& call) {
 http::Task<Result<http::Response>> ApiService::ListTasks(Call& call) {
   auto ok = RequireReplication(call);
   if (!ok) co_return Fail(ok.error());
-  auto id = IdParam(call.Param("id"), "execution id");
+  auto id = PathId(call.Param("id"), "execution id");
   if (!id) co_return Fail(id.error());
   const auto& query = call.request.query;
   auto page = ParsePage(query);
@@ -289,19 +271,15 @@ http::Task<Result<http::Response>> ApiService::ListTasks(Call& call) {
   };
   auto list = co_await replication_.pool->Run(std::move(work));
   if (!list) co_return Fail(list.error());
-  json items = json::array();
-  for (const auto& t : list->items) items.push_back(replication::TaskToJson(t));
-  auto response = ToJsonResponse(200, items);
-  SetPagingHeaders(response, call.path, query, *page, list->total);
-  co_return response;
+  co_return PageResponse(call.path, query, *page, *list, replication::TaskToJson);
 }
 
 http::Task<Result<http::Response>> ApiService::TaskLog(Call& call) {
   auto ok = RequireReplication(call);
   if (!ok) co_return Fail(ok.error());
-  auto id = IdParam(call.Param("id"), "execution id");
+  auto id = PathId(call.Param("id"), "execution id");
   if (!id) co_return Fail(id.error());
-  auto task = IdParam(call.Param("task_id"), "task id");
+  auto task = PathId(call.Param("task_id"), "task id");
   if (!task) co_return Fail(task.error());
   auto* service = replication_.service;
   std::pair<int64_t, int64_t> ids(*id, *task);
