@@ -1,6 +1,7 @@
 #include "adapters/aliacr/aliacr_adapter.h"
 
 #include "adapters/aliacr/aliyun_rpc.h"
+#include "adapters/common/credentials.h"
 
 namespace berth::adapters {
 namespace aliacr {
@@ -95,15 +96,9 @@ Result<std::unique_ptr<Adapter>> CreateAliAcrAdapter(const Endpoint& endpoint,
 }  // namespace
 
 Status ValidateAliAcrCredential(const Endpoint& endpoint) {
-  if (!endpoint.access_key.empty() && endpoint.access_secret.empty()) {
-    return Fail(ErrorCode::kBadRequest,
-                "access_secret: the AccessKey Secret is required with an AccessKey ID");
-  }
-  if (endpoint.access_key.empty() && !endpoint.access_secret.empty()) {
-    return Fail(ErrorCode::kBadRequest,
-                "access_key: the AccessKey ID is required with an AccessKey Secret");
-  }
-  return Ok();
+  return RequireKeyWithSecret(
+      endpoint, "access_secret: the AccessKey Secret is required with an AccessKey ID",
+      "access_key: the AccessKey ID is required with an AccessKey Secret");
 }
 
 AdapterRegistration AliAcrRegistration() {

@@ -5,6 +5,7 @@
 #include <regex>
 #include <set>
 
+#include "adapters/common/credentials.h"
 #include "adapters/ecr/ecr_api.h"
 
 namespace berth::adapters {
@@ -168,18 +169,11 @@ Result<std::unique_ptr<Adapter>> CreateEcrAdapter(const Endpoint& endpoint,
 }  // namespace
 
 Status ValidateEcrCredential(const Endpoint& endpoint) {
-  const bool has_key = !endpoint.access_key.empty();
-  const bool has_secret = !endpoint.access_secret.empty();
-  if (has_key && !has_secret) {
-    return Fail(ErrorCode::kBadRequest,
-                "access_secret: the secret access key is required with an access key id");
-  }
-  if (has_secret && !has_key) {
-    return Fail(ErrorCode::kBadRequest,
-                "access_key: the access key id is required with a secret access key");
-  }
+  BERTH_TRY(RequireKeyWithSecret(
+      endpoint, "access_secret: the secret access key is required with an access key id",
+      "access_key: the access key id is required with a secret access key"));
   static const std::regex kKeyId("^[A-Z0-9]{16,128}$");
-  if (has_key && !std::regex_match(endpoint.access_key, kKeyId)) {
+  if (!endpoint.access_key.empty() && !std::regex_match(endpoint.access_key, kKeyId)) {
     return Fail(ErrorCode::kBadRequest,
                 "access_key must be an AWS access key id (16-128 upper-case letters and digits, "
                 "e.g. AKIA...)");

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "adapters/common/credentials.h"
 #include "adapters/common/http_util.h"
 
 namespace berth::adapters {
@@ -199,14 +200,8 @@ Result<std::unique_ptr<Adapter>> CreateSwrAdapter(const Endpoint& endpoint,
 }  // namespace
 
 Status ValidateSwrCredential(const Endpoint& endpoint) {
-  if (!endpoint.access_key.empty() && endpoint.access_secret.empty()) {
-    return Fail(ErrorCode::kBadRequest, "access_secret: the SWR login key is required");
-  }
-  if (endpoint.access_key.empty() && !endpoint.access_secret.empty()) {
-    return Fail(ErrorCode::kBadRequest,
-                "access_key: the SWR login user (<region>@<AK>) is required");
-  }
-  return Ok();
+  return RequireKeyWithSecret(endpoint, "access_secret: the SWR login key is required",
+                              "access_key: the SWR login user (<region>@<AK>) is required");
 }
 
 AdapterRegistration SwrRegistration() {
