@@ -188,6 +188,9 @@ class ApiService {
   // label's readers) or change it (`manage`: the project's admins; system admins for a
   // global label). INTERNAL without a label store, UNAUTHORIZED for anonymous callers.
   Result<metadata::Label> AccessLabel(const Call& call, bool manage);
+  // The artifact of {reference} in `project`/{repository_name} once the caller may push
+  // there (to attach or detach labels); INTERNAL without a label store.
+  Result<metadata::Artifact> ArtifactToLabel(const Call& call, metadata::Project& project);
   // The labels attached to an artifact as Harbor's Label objects (null when none or
   // when no label store is configured).
   Result<nlohmann::json> ArtifactLabelsJson(int64_t artifact_id);

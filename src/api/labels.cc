@@ -211,13 +211,20 @@ Result<http::Response> ApiService::DeleteLabel(Call& call) {
   return http::EmptyResponse(200);
 }
 
-Result<http::Response> ApiService::AddArtifactLabel(Call& call) {
+Result<metadata::Artifact> ApiService::ArtifactToLabel(const Call& call,
+                                                       metadata::Project& project) {
   BERTH_TRY(RequireLabels(replication_.labels));
-  metadata::Project project;
   auto repo = FindRepository(call, project);
   if (!repo) return Fail(repo.error());
   BERTH_TRY(auth_.Authorize(call.identity, repo->name, auth::Action::kPush));
   auto artifact = FindArtifact(*repo, call.Param("reference"));
+  if (!artifact) return Fail(artifact.error());
+  return artifact;
+}
+
+Result<http::Response> ApiService::AddArtifactLabel(Call& call) {
+  metadata::Project project;
+  auto artifact = ArtifactToLabel(call, project);
   if (!artifact) return Fail(artifact.error());
   auto body = ParseJsonObject(call.body);
   if (!body) return Fail(body.error());
@@ -235,12 +242,8 @@ Result<http::Response> ApiService::AddArtifactLabel(Call& call) {
 }
 
 Result<http::Response> ApiService::RemoveArtifactLabel(Call& call) {
-  BERTH_TRY(RequireLabels(replication_.labels));
   metadata::Project project;
-  auto repo = FindRepository(call, project);
-  if (!repo) return Fail(repo.error());
-  BERTH_TRY(auth_.Authorize(call.identity, repo->name, auth::Action::kPush));
-  auto artifact = FindArtifact(*repo, call.Param("reference"));
+  auto artifact = ArtifactToLabel(call, project);
   if (!artifact) return Fail(artifact.error());
   auto id = IdParam(call.Param("label_id"), "label id");
   if (!id) return Fail(id.error());
