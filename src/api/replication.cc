@@ -33,6 +33,13 @@ Result<int64_t> IntQuery(const http::Request& request, std::string_view name) {
   return *parsed;
 }
 
+// The {id} path parameter once `allowed` (the caller's access) holds: its error first,
+// then PathId's.
+Result<int64_t> AllowedId(const Status& allowed, std::string_view text, std::string_view what) {
+  if (!allowed) return Fail(allowed.error());
+  return PathId(text, what);
+}
+
 }  // namespace
 
 void ApiService::AddReplicationRoutes() {
@@ -132,9 +139,7 @@ http::Task<Result<http::Response>> ApiService::CreatePolicy(Call& call) {
 }
 
 http::Task<Result<http::Response>> ApiService::GetPolicy(Call& call) {
-  auto ok = RequireReplication(call);
-  if (!ok) co_return Fail(ok.error());
-  auto id = PathId(call.Param("id"), "policy id");
+  auto id = AllowedId(RequireReplication(call), call.Param("id"), "policy id");
   if (!id) co_return Fail(id.error());
   auto* service = replication_.service;
   int64_t policy_id = *id;
@@ -147,9 +152,7 @@ http::Task<Result<http::Response>> ApiService::GetPolicy(Call& call) {
 }
 
 http::Task<Result<http::Response>> ApiService::UpdatePolicy(Call& call) {
-  auto ok = RequireReplication(call);
-  if (!ok) co_return Fail(ok.error());
-  auto id = PathId(call.Param("id"), "policy id");
+  auto id = AllowedId(RequireReplication(call), call.Param("id"), "policy id");
   if (!id) co_return Fail(id.error());
   auto body = ParseJsonObject(call.body);
   if (!body) co_return Fail(body.error());
@@ -167,9 +170,7 @@ http::Task<Result<http::Response>> ApiService::UpdatePolicy(Call& call) {
 }
 
 http::Task<Result<http::Response>> ApiService::DeletePolicy(Call& call) {
-  auto ok = RequireReplication(call);
-  if (!ok) co_return Fail(ok.error());
-  auto id = PathId(call.Param("id"), "policy id");
+  auto id = AllowedId(RequireReplication(call), call.Param("id"), "policy id");
   if (!id) co_return Fail(id.error());
   auto* service = replication_.service;
   int64_t policy_id = *id;
@@ -222,9 +223,7 @@ http::Task<Result<http::Response>> ApiService::StartExecution(Call& call) {
 }
 
 http::Task<Result<http::Response>> ApiService::GetExecution(Call& call) {
-  auto ok = RequireReplication(call);
-  if (!ok) co_return Fail(ok.error());
-  auto id = PathId(call.Param("id"), "execution id");
+  auto id = AllowedId(RequireReplication(call), call.Param("id"), "execution id");
   if (!id) co_return Fail(id.error());
   auto* service = replication_.service;
   int64_t execution_id = *id;
@@ -237,9 +236,7 @@ http::Task<Result<http::Response>> ApiService::GetExecution(Call& call) {
 }
 
 http::Task<Result<http::Response>> ApiService::StopExecution(Call& call) {
-  auto ok = RequireReplication(call);
-  if (!ok) co_return Fail(ok.error());
-  auto id = PathId(call.Param("id"), "execution id");
+  auto id = AllowedId(RequireReplication(call), call.Param("id"), "execution id");
   if (!id) co_return Fail(id.error());
   auto* service = replication_.service;
   int64_t execution_id = *id;
@@ -252,9 +249,7 @@ http::Task<Result<http::Response>> ApiService::StopExecution(Call& call) {
 }
 
 http::Task<Result<http::Response>> ApiService::ListTasks(Call& call) {
-  auto ok = RequireReplication(call);
-  if (!ok) co_return Fail(ok.error());
-  auto id = PathId(call.Param("id"), "execution id");
+  auto id = AllowedId(RequireReplication(call), call.Param("id"), "execution id");
   if (!id) co_return Fail(id.error());
   const auto& query = call.request.query;
   auto page = ParsePage(query);
@@ -275,9 +270,7 @@ http::Task<Result<http::Response>> ApiService::ListTasks(Call& call) {
 }
 
 http::Task<Result<http::Response>> ApiService::TaskLog(Call& call) {
-  auto ok = RequireReplication(call);
-  if (!ok) co_return Fail(ok.error());
-  auto id = PathId(call.Param("id"), "execution id");
+  auto id = AllowedId(RequireReplication(call), call.Param("id"), "execution id");
   if (!id) co_return Fail(id.error());
   auto task = PathId(call.Param("task_id"), "task id");
   if (!task) co_return Fail(task.error());
