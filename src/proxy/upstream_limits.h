@@ -47,7 +47,7 @@ class UpstreamLimits {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::map<int64_t, int64_t> in_use_;  // by project id
+  std::map<int64_t, int64_t> in_use_;                                   // by project id
   std::map<int64_t, std::weak_ptr<replication::RateLimiter>> buckets_;  // by project id
 };
 

@@ -177,8 +177,8 @@ bool MostlyUncached(int fd, int64_t offset, int64_t end) {
 
 // A read-ahead reader when `fd` from `offset` is large and not cached, and memory and
 // the filesystem allow one; nullptr otherwise.
-std::unique_ptr<BlobReader> TryReadAhead(int fd, const std::filesystem::path& path,
-                                         int64_t offset, int64_t size) {
+std::unique_ptr<BlobReader> TryReadAhead(int fd, const std::filesystem::path& path, int64_t offset,
+                                         int64_t size) {
   if (size - offset < kReadAheadMin) return nullptr;
   if (!MostlyUncached(fd, offset, size)) return nullptr;
   if (read_ahead_readers.fetch_add(1) >= kMaxReadAheadReaders) {

@@ -192,7 +192,7 @@ TEST_P(LargeBlobReads, ReadBackFromAnyOffset) {
     size_t step = 1;
     while (true) {
       size_t want = std::min(buf.size(), step);
-      step = step * 7 + 1;  // 1, 8, 57, ... then whole buffers
+      step = step * 7 + 1;                           // 1, 8, 57, ... then whole buffers
       if ((*reader)->Lendable() && want % 2 == 1) {  // lent bytes, no copy
         auto lent = (*reader)->Lend(want);
         ASSERT_TRUE(lent) << lent.error().message;
