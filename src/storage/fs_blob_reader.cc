@@ -175,32 +175,31 @@ bool MostlyUncached(int fd, int64_t offset, int64_t end) {
   return stat.nr_cache * 4 <= pages * 3;
 }
 
-// A read-ahead reader when `fd` from `offset` is large and not cached, and memory and
-// the filesystem allow one; nullptr otherwise.
-std::unique_ptr<BlobReader> TryReadAhead(int fd, const std::filesystem::path& path, int64_t offset,
-                                         int64_t size) {
+// A read-ahead reader over `fd` (switched to O_DIRECT) when it is large from `offset` and
+// not cached, and memory and the filesystem allow one; otherwise `fd` is left as it was
+// and nullptr returned.
+std::unique_ptr<BlobReader> TryReadAhead(UniqueFd& fd, int64_t offset, int64_t size) {
   if (size - offset < kReadAheadMin) return nullptr;
-  if (!MostlyUncached(fd, offset, size)) return nullptr;
+  if (!MostlyUncached(fd.get(), offset, size)) return nullptr;
   if (read_ahead_readers.fetch_add(1) >= kMaxReadAheadReaders) {
     read_ahead_readers.fetch_sub(1);
     return nullptr;
   }
-  auto direct = OpenFile(path, O_RDONLY | O_DIRECT);  // EINVAL where O_DIRECT is not offered
   WriteBuffer a = NewWriteBuffer(kReadAheadBuffer);
   WriteBuffer b = NewWriteBuffer(kReadAheadBuffer);
-  if (!direct || !a || !b) {
+  const int flags = ::fcntl(fd.get(), F_GETFL);
+  // EINVAL where the filesystem does not offer O_DIRECT.
+  if (!a || !b || flags < 0 || ::fcntl(fd.get(), F_SETFL, flags | O_DIRECT) != 0) {
     read_ahead_readers.fetch_sub(1);
     return nullptr;
   }
-  return std::make_unique<ReadAheadReader>(std::move(*direct), offset, size, std::move(a),
-                                           std::move(b));
+  return std::make_unique<ReadAheadReader>(std::move(fd), offset, size, std::move(a), std::move(b));
 }
 
 }  // namespace
 
-Result<std::unique_ptr<BlobReader>> NewBlobReader(UniqueFd fd, const std::filesystem::path& path,
-                                                  int64_t offset, int64_t size) {
-  if (auto ahead = TryReadAhead(fd.get(), path, offset, size)) return ahead;
+Result<std::unique_ptr<BlobReader>> NewBlobReader(UniqueFd fd, int64_t offset, int64_t size) {
+  if (auto ahead = TryReadAhead(fd, offset, size)) return ahead;
   if (offset > 0 && ::lseek(fd.get(), offset, SEEK_SET) != offset) {
     return Fail(IoError("lseek"));
   }

@@ -1,7 +1,6 @@
 // Readers of the filesystem store's files (internal to storage/).
 #pragma once
 
-#include <filesystem>
 #include <memory>
 
 #include "storage/blob_store.h"
@@ -9,13 +8,12 @@
 
 namespace berth::storage {
 
-// A reader of the complete blob file `path`, open as `fd` and `size` bytes long, from
-// `offset`. A large blob that is not in the page cache (right after an upload, whose
-// large appends bypass it) is read with O_DIRECT on a helper thread ahead of the caller:
+// A reader of a complete blob file, open as `fd` and `size` bytes long, from `offset`.
+// A large blob that is not in the page cache (right after an upload, whose large appends
+// bypass it) is read with O_DIRECT (set on `fd`) on a helper thread ahead of the caller:
 // on virtual machines filling fresh page-cache pages is several times slower than the
 // device. Otherwise the file is read through the page cache (and offered for sendfile).
-Result<std::unique_ptr<BlobReader>> NewBlobReader(UniqueFd fd, const std::filesystem::path& path,
-                                                  int64_t offset, int64_t size);
+Result<std::unique_ptr<BlobReader>> NewBlobReader(UniqueFd fd, int64_t offset, int64_t size);
 
 // A reader that follows an upload's data file while it grows (BlobWriter::OpenWritten):
 // reading at the end of what has been written so far returns 0 instead of failing.

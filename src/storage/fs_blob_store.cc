@@ -391,7 +391,7 @@ Result<std::unique_ptr<BlobReader>> FsBlobStore::Open(const Digest& digest, int6
                                               " is outside the blob (size " +
                                               std::to_string(st.st_size) + ")");
   }
-  return NewBlobReader(std::move(*fd), paths_.BlobFile(digest), offset, st.st_size);
+  return NewBlobReader(std::move(*fd), offset, st.st_size);
 }
 
 Result<std::string> FsBlobStore::ReadAll(const Digest& digest, int64_t max_size) {
