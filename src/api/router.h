@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/percent_encoding.h"
 
 namespace berth::api {
 
@@ -20,8 +21,7 @@ using PathParams = std::map<std::string, std::string, std::less<>>;
 // Decodes %XX escapes (and nothing else: '+' stays '+'). Malformed escapes are kept
 // verbatim.
 std::string PercentDecode(std::string_view text);
-// Encodes everything outside RFC 3986 unreserved characters, for query components.
-std::string PercentEncode(std::string_view text);
+// PercentEncode (common/percent_encoding.h) is the inverse.
 
 // Splits a raw (still percent-encoded) path without query into segments, decoding each
 // segment once. Empty segments (double or trailing slashes) are dropped, so an encoded

@@ -149,7 +149,7 @@ int Executions(const Flags& f) {
     if (!id) return code;
     path += fmt::format("&policy_id={}", *id);
   }
-  if (!f.status.empty()) path += "&status=" + QueryEscape(f.status);
+  if (!f.status.empty()) path += "&status=" + PercentEncode(f.status);
   auto row = [](const json& e) -> std::vector<std::string> {
     return {Cell(e, "id"),          Cell(e, "policy_id"),  Cell(e, "status"),
             Cell(e, "trigger"),     Cell(e, "start_time"), Cell(e, "end_time"),

@@ -49,18 +49,6 @@ std::optional<ApiResponse> Send(const ServerOptions& server, std::string_view me
   return std::move(*r);
 }
 
-std::string QueryEscape(std::string_view text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
-
 std::optional<int64_t> AsId(std::string_view text) {
   if (text.empty() || text.size() > 18) return std::nullopt;
   int64_t v = 0;
@@ -75,7 +63,7 @@ std::optional<int64_t> IdByName(const ServerOptions& server, std::string_view pa
                                 std::string_view what, std::string_view text, int& code) {
   if (auto id = AsId(text)) return id;
   auto r =
-      Send(server, "GET", fmt::format("{}?q={}", path, QueryEscape(fmt::format("name={}", text))),
+      Send(server, "GET", fmt::format("{}?q={}", path, PercentEncode(fmt::format("name={}", text))),
            nullptr, code);
   if (!r) return std::nullopt;
   for (const auto& item : json::parse(r->body, nullptr, false)) {

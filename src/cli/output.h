@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cli/http_client.h"
+#include "common/percent_encoding.h"
 
 namespace berth::cli {
 
@@ -35,8 +36,6 @@ void CredentialsFromEnvironment(ServerOptions& server);
 // otherwise sets it to 0.
 std::optional<ApiResponse> Send(const ServerOptions& server, std::string_view method,
                                 std::string_view path, const nlohmann::json& body, int& code);
-// Percent-encodes everything but RFC 3986's unreserved characters, for a query value.
-std::string QueryEscape(std::string_view text);
 // A decimal id of at most 18 digits; nullopt for anything else.
 std::optional<int64_t> AsId(std::string_view text);
 // The id `text` stands for: itself when it is a number, else the id of the item named

@@ -137,7 +137,7 @@ int Delete(const Flags& f) {
   std::string target = f.name;
   if (AllDigits(f.name)) {
     // A numeric path segment is read as an id: look the name up first.
-    auto found = ListAll(f, "/projects?name=" + QueryEscape(f.name), code);
+    auto found = ListAll(f, "/projects?name=" + PercentEncode(f.name), code);
     if (!found) return code;
     target.clear();
     for (const auto& p : *found) {
@@ -148,7 +148,7 @@ int Delete(const Flags& f) {
       return 1;
     }
   }
-  auto r = Send(f.server, "DELETE", "/projects/" + QueryEscape(target), nullptr, code);
+  auto r = Send(f.server, "DELETE", "/projects/" + PercentEncode(target), nullptr, code);
   if (!r) return code;
   if (!f.json_output) std::cout << "deleted project " << f.name << "\n";
   return 0;

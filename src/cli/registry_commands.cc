@@ -114,7 +114,7 @@ int Providers(const Flags& f) {
 
 int List(const Flags& f) {
   std::string path = fmt::format("/registries?page={}&page_size={}", f.page, f.page_size);
-  if (!f.query.empty()) path += "&q=" + QueryEscape(f.query);
+  if (!f.query.empty()) path += "&q=" + PercentEncode(f.query);
   return PrintList(f, path, kRegistryHeader, RegistryRow);
 }
 

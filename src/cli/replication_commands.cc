@@ -191,7 +191,7 @@ int PolicyCreate(const Flags& f) {
 
 int PolicyList(const Flags& f) {
   std::string path = fmt::format("/replication/policies?page={}&page_size={}", f.page, f.page_size);
-  if (!f.query.empty()) path += "&q=" + QueryEscape(f.query);
+  if (!f.query.empty()) path += "&q=" + PercentEncode(f.query);
   return PrintList(f, path, kPolicyHeader, PolicyRow);
 }
 

@@ -169,7 +169,7 @@ TEST(UrlTest, ResolveAndOrigins) {
   EXPECT_EQ(url.str(), "https://[::1]:8443/p?q=1");
   EXPECT_FALSE(ParseUrl("ftp://h/", url));
   EXPECT_FALSE(ParseUrl("http://h:99999/", url));
-  EXPECT_EQ(UrlEncode("sha256:ab/c d"), "sha256%3Aab%2Fc%20d");
+  EXPECT_EQ(PercentEncode("sha256:ab/c d"), "sha256%3Aab%2Fc%20d");
   EXPECT_EQ(QueryParam("mount=sha256%3Aab&from=a%2Fb", "from"), "a/b");
 }
 

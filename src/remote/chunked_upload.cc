@@ -126,7 +126,7 @@ Status DistributionClient::FinishUpload(const UploadState& state, std::string_vi
   request.method = "PUT";
   request.url = ResolveUrl(d.base + "/", state.location);
   request.url += request.url.find('?') == std::string::npos ? "?" : "&";
-  request.url += "digest=" + UrlEncode(digest);
+  request.url += "digest=" + PercentEncode(digest);
   request.headers.push_back("Content-Type: application/octet-stream");
   request.send_body = true;
   bool had_credentials = false;

@@ -205,11 +205,11 @@ struct DistributionClient::Impl {
     std::string url = token_realm;
     char sep = url.find('?') == std::string::npos ? '?' : '&';
     if (!token_service.empty()) {
-      url += sep + std::string("service=") + UrlEncode(token_service);
+      url += sep + std::string("service=") + PercentEncode(token_service);
       sep = '&';
     }
     for (const std::string& scope : scopes) {
-      url += sep + std::string("scope=") + UrlEncode(scope);
+      url += sep + std::string("scope=") + PercentEncode(scope);
       sep = '&';
     }
     Result<BasicCredential> credential = credentials->Get();

@@ -261,7 +261,7 @@ Status DistributionClient::PushBlob(std::string_view repository, std::string_vie
   put.method = "PUT";
   put.url = ResolveUrl(start.url, *location);
   put.url += (put.url.find('?') == std::string::npos ? "?" : "&");
-  put.url += "digest=" + UrlEncode(digest);
+  put.url += "digest=" + PercentEncode(digest);
   put.headers.push_back("Content-Type: application/octet-stream");
   put.send_body = true;
   put.source = &source;
@@ -279,8 +279,8 @@ Result<bool> DistributionClient::MountBlob(std::string_view repository, std::str
   Impl& d = *impl_;
   TransportRequest request;
   request.method = "POST";
-  request.url = d.RepoUrl(repository,
-                          "blobs/uploads/?mount=" + UrlEncode(digest) + "&from=" + UrlEncode(from));
+  request.url = d.RepoUrl(
+      repository, "blobs/uploads/?mount=" + PercentEncode(digest) + "&from=" + PercentEncode(from));
   request.send_body = true;
   bool had_credentials = false;
   Result<HttpResponse> response = d.Send(request, &had_credentials);

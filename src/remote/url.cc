@@ -100,22 +100,6 @@ bool SameOrigin(std::string_view a, std::string_view b) {
   return ua.scheme == ub.scheme && ua.host == ub.host && ua.port == ub.port;
 }
 
-std::string UrlEncode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
 std::string UrlDecode(std::string_view text) {
   std::string out;
   out.reserve(text.size());

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/percent_encoding.h"
+
 namespace berth::remote {
 
 struct Url {
@@ -37,8 +39,6 @@ std::string ResolveUrl(std::string_view base, std::string_view reference);
 // True when both URLs parse and have the same scheme, host and port.
 bool SameOrigin(std::string_view a, std::string_view b);
 
-// Percent-encodes everything but unreserved characters (RFC 3986).
-std::string UrlEncode(std::string_view text);
 // Decodes %XX and '+' (as space).
 std::string UrlDecode(std::string_view text);
 

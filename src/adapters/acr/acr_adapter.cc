@@ -37,8 +37,8 @@ class AadExchangeCredentials : public remote::CredentialProvider {
       request.url = url_ + "/oauth2/exchange";
       request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                          {"Accept", "application/json"}};
-      request.body = "grant_type=access_token&service=" + UrlEncode(HostOf(url_)) +
-                     "&access_token=" + UrlEncode(aad_token_);
+      request.body = "grant_type=access_token&service=" + PercentEncode(HostOf(url_)) +
+                     "&access_token=" + PercentEncode(aad_token_);
       auto response = client_.Do(request);
       if (!response) return Fail(std::move(response).error());
       if (response->status != 200) {

@@ -78,8 +78,9 @@ class ArtifactoryAdapter : public NativeAdapter {
                              {"repoLayoutRef", "simple-default"}};
       auto headers = AuthHeaders();
       headers.emplace_back("Content-Type", "application/json");
-      auto response = Api("PUT", endpoint().url + "/artifactory/api/repositories/" + UrlEncode(key),
-                          headers, body.dump());
+      auto response =
+          Api("PUT", endpoint().url + "/artifactory/api/repositories/" + PercentEncode(key),
+              headers, body.dump());
       if (!response) return Fail(std::move(response).error());
       if (response->status != 200 && response->status != 201)
         return Fail(ApiError(*response, "Artifactory repository creation of " + key));

@@ -14,21 +14,6 @@ std::string BasicAuthorization(std::string_view user, std::string_view password)
   return "Basic " + Base64Encode(pair);
 }
 
-std::string UrlEncode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 std::string UrlOrigin(std::string_view url) {
   size_t scheme = url.find("://");
   if (scheme == std::string_view::npos) return {};

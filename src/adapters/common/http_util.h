@@ -9,14 +9,13 @@
 
 #include "common/base64.h"
 #include "common/error.h"
+#include "common/percent_encoding.h"
 #include "remote/distribution_client.h"
 
 namespace berth::adapters {
 
 // "Basic base64(user:password)".
 std::string BasicAuthorization(std::string_view user, std::string_view password);
-// Percent-encodes everything but unreserved characters (RFC 3986).
-std::string UrlEncode(std::string_view text);
 // "scheme://host[:port]" of an absolute URL; empty when `url` is not absolute.
 std::string UrlOrigin(std::string_view url);
 // The rel="next" target of a Link header, made absolute against `url` (the request URL);

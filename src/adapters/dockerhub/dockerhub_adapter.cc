@@ -50,7 +50,7 @@ class DockerHubAdapter : public NativeAdapter {
     }
     std::vector<std::string> names;
     for (const auto& ns : namespaces) {
-      std::string url = ApiBase() + "/v2/repositories/" + UrlEncode(ns) + "/?page_size=100";
+      std::string url = ApiBase() + "/v2/repositories/" + PercentEncode(ns) + "/?page_size=100";
       for (int page = 0; page < 10000 && !url.empty(); ++page) {
         auto json = GetJson(url, *headers, "Docker Hub repository list of " + ns);
         if (!json) return Fail(std::move(json).error());

@@ -51,9 +51,9 @@ class HarborAdapter : public NativeAdapter {
     for (const auto& project : *projects) {
       if (!project.contains("name") || !project["name"].is_string()) continue;
       std::string project_name = project["name"].get<std::string>();
-      auto repositories = GetAllPages(
-          ApiBase() + "/projects/" + UrlEncode(project_name) + "/repositories?page=1&page_size=100",
-          "Harbor repositories of project " + project_name);
+      auto repositories = GetAllPages(ApiBase() + "/projects/" + PercentEncode(project_name) +
+                                          "/repositories?page=1&page_size=100",
+                                      "Harbor repositories of project " + project_name);
       if (!repositories) return Fail(std::move(repositories).error());
       for (const auto& repository : *repositories)
         if (repository.contains("name") && repository["name"].is_string())
@@ -80,7 +80,8 @@ class HarborAdapter : public NativeAdapter {
       if (!response) return Fail(std::move(response).error());
       if (response->status == 201 || response->status == 200 || response->status == 409) continue;
       if (response->status == 403) {  // may lack create permission but the project exists
-        auto existing = Api("GET", ApiBase() + "/projects/" + UrlEncode(project), AuthHeaders());
+        auto existing =
+            Api("GET", ApiBase() + "/projects/" + PercentEncode(project), AuthHeaders());
         if (existing && existing->status == 200) continue;
       }
       return Fail(ApiError(*response, "Harbor project creation of " + project));

@@ -67,7 +67,7 @@ class QuayAdapter : public NativeAdapter {
         {"Authorization", "Bearer " + credential_.oauth2_token}, {"Accept", "application/json"}};
     for (const auto& ns : namespaces) {
       if (ns == credential_.account_name) continue;  // the user's own namespace
-      auto existing = Api("GET", ApiBase() + "/organization/" + UrlEncode(ns), headers);
+      auto existing = Api("GET", ApiBase() + "/organization/" + PercentEncode(ns), headers);
       if (!existing) return Fail(std::move(existing).error());
       if (existing->status == 200) continue;
       if (existing->status != 404)
