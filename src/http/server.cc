@@ -256,7 +256,9 @@ struct Server::Impl {
     co_return !ec;
   }
 
-  // Sends `length` bytes of `source`: sendfile(2) when it has a file descriptor.
+  // Sends `length` bytes of `source`: with sendfile(2) when that is enabled and the source
+  // has a file descriptor, straight from the source's memory when it lends it, else
+  // through a buffer.
   asio::awaitable<bool> SendSource(beast::tcp_stream& stream, BodySource& source, uint64_t length) {
     auto& socket = stream.socket();
     int fd = options.sendfile ? source.NativeFd() : -1;
