@@ -165,8 +165,8 @@ void ReplicationService::Impl::RunTask(metadata::ReplicationTask task) {
   } else if (!payload) {
     result = Fail(payload.error());
   }
-  std::unique_ptr<RegistryEnd> source;
-  std::unique_ptr<RegistryEnd> destination;
+  std::shared_ptr<RegistryEnd> source;
+  std::shared_ptr<RegistryEnd> destination;
   if (result) {
     auto src = MakeEnd(policy->src_registry_id);
     auto dst = MakeEnd(policy->dest_registry_id);

@@ -54,7 +54,7 @@ metadata::ReplicationTask MakeTask(const Policy& policy, std::string_view operat
   return t;
 }
 
-// The selected artifacts of every repository the name filters keep, listed in parallel.
+// The selected artifacts of every repository the name filters keep.
 Result<std::vector<std::pair<std::string, std::vector<ArtifactRef>>>> ListSource(
     RegistryEnd& source, const Policy& policy) {
   auto names = source.ListRepositories();
@@ -63,32 +63,18 @@ Result<std::vector<std::pair<std::string, std::vector<ArtifactRef>>>> ListSource
   for (auto& n : *names) {
     if (RepositorySelected(policy.filters, n)) repos.push_back(std::move(n));
   }
-  std::vector<std::vector<ArtifactRef>> found(repos.size());
-  std::vector<std::optional<Error>> errors(repos.size());
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next++; i < repos.size(); i = next++) {
-      auto listed = source.ListArtifacts(repos[i]);
-      if (!listed) {
-        // A repository deleted since the catalog was read has nothing to copy.
-        if (listed.error().code != ErrorCode::kNameUnknown) errors[i] = listed.error();
-        continue;
-      }
-      found[i] = SelectArtifacts(policy.filters, std::move(*listed));
-    }
-  };
-  std::vector<std::thread> threads;
-  size_t n = std::min(kListingThreads, repos.size());
-  for (size_t i = 1; i < n; ++i) threads.emplace_back(work);
-  if (n > 0) work();
-  for (auto& t : threads) t.join();
+  auto listed = source.ListArtifactsOf(repos);
   std::vector<std::pair<std::string, std::vector<ArtifactRef>>> out;
   for (size_t i = 0; i < repos.size(); ++i) {
-    if (errors[i]) {
-      return Fail(errors[i]->code, fmt::format("listing the artifacts of {} on {}: {}", repos[i],
-                                               source.Describe(), errors[i]->message));
+    if (!listed[i]) {
+      // A repository deleted since the catalog was read has nothing to copy.
+      if (listed[i].error().code == ErrorCode::kNameUnknown) continue;
+      return Fail(listed[i].error().code,
+                  fmt::format("listing the artifacts of {} on {}: {}", repos[i], source.Describe(),
+                              listed[i].error().message));
     }
-    if (!found[i].empty()) out.emplace_back(std::move(repos[i]), std::move(found[i]));
+    auto selected = SelectArtifacts(policy.filters, std::move(*listed[i]));
+    if (!selected.empty()) out.emplace_back(std::move(repos[i]), std::move(selected));
   }
   return out;
 }

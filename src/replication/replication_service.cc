@@ -119,14 +119,27 @@ std::filesystem::path ReplicationService::Impl::LogPath(int64_t task_id) const {
   return options.log_dir / fmt::format("{}.log", task_id);
 }
 
-Result<std::unique_ptr<RegistryEnd>> ReplicationService::Impl::MakeEnd(int64_t registry_id) {
-  if (registry_id == 0) return MakeLocalEnd(local);
+Result<std::shared_ptr<RegistryEnd>> ReplicationService::Impl::MakeEnd(int64_t registry_id) {
+  if (registry_id == 0) return std::shared_ptr<RegistryEnd>(MakeLocalEnd(local));
   auto view = endpoints.Get(registry_id);
-  if (!view) return Fail(view.error());
-  auto adapter = endpoints.Connect(registry_id);
-  if (!adapter) return Fail(adapter.error());
-  return MakeRemoteEnd(std::move(*adapter), fmt::format("{} {}", view->type, view->url),
-                       remote::HostPort(view->url));
+  if (!view) {
+    std::lock_guard lock(ends_mu);
+    ends.erase(registry_id);  // deleted: its connections close with the last user
+    return Fail(view.error());
+  }
+  std::lock_guard lock(ends_mu);
+  KeptEnd& kept = ends[registry_id];
+  if (!kept.end || kept.update_time != view->update_time) {
+    auto adapter = endpoints.Connect(registry_id);
+    if (!adapter) {
+      ends.erase(registry_id);
+      return Fail(adapter.error());
+    }
+    kept.end = MakeRemoteEnd(std::move(*adapter), fmt::format("{} {}", view->type, view->url),
+                             remote::HostPort(view->url));
+    kept.update_time = view->update_time;
+  }
+  return kept.end;
 }
 
 Result<int64_t> ReplicationService::Impl::BeginExecution(int64_t policy_id,

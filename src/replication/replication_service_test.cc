@@ -241,6 +241,53 @@ TEST_F(ReplicationServiceTest, PullCopiesRemoteImagesIntoBerth) {
   EXPECT_EQ(m->bytes, x.manifest);
 }
 
+// The connection to an endpoint is kept between executions; changing the endpoint makes
+// the next execution connect to it as it is now.
+TEST_F(ReplicationServiceTest, AnEndpointChangedBetweenRunsIsUsedAsItIsNow) {
+  ASSERT_TRUE(node_->service->Start().has_value());
+  Image first = MakeImage(3000, 31);
+  PushRemote("upstream/x", "1.0", first);
+  Policy p;
+  p.name = "from-peer";
+  p.src_registry_id = peer_id_;
+  p.dest_registry_id = 0;
+  p.dest_namespace = "library";
+  p.dest_namespace_replace_count = 1;
+  int64_t policy = MustCreate(p);
+  auto run = [&] {
+    auto started = node_->service->StartExecution(policy);
+    EXPECT_TRUE(started.has_value());
+    return started ? WaitForEnd(*started) : ReplicationExecution{};
+  };
+  auto local_digest = [&](const std::string& tag) -> std::string {
+    auto repo = node_->stack.content->ResolveRepository("library/x", false);
+    if (!repo) return "";
+    auto m = node_->stack.content->GetManifest(*repo, Reference{tag, false});
+    return m ? m->digest.str() : "";
+  };
+  EXPECT_EQ(run().status, "Succeed");
+  EXPECT_EQ(local_digest("1.0"), first.digest);
+
+  std::string error;
+  auto other = remote::testing::RegistryProcess::Start({}, &error);
+  ASSERT_TRUE(other) << error;
+  Image second = MakeImage(3000, 32);
+  service_testing::PushImage(*service_testing::AnonymousClient(other->url()), "upstream/x", "2.0",
+                             second);
+  ASSERT_TRUE(node_->stack.endpoint_service
+                  ->Update(peer_id_, endpoints::RegistryUpdate{.url = other->url()})
+                  .has_value());
+  auto e = run();
+  EXPECT_EQ(e.status, "Succeed") << e.status_text;
+  EXPECT_EQ(local_digest("2.0"), second.digest);
+
+  // The endpoint's registry goes away: the run fails and says where it could not connect.
+  other.reset();
+  e = run();
+  EXPECT_EQ(e.status, "Failed");
+  EXPECT_NE(e.status_text.find("127.0.0.1"), std::string::npos) << e.status_text;
+}
+
 TEST_F(ReplicationServiceTest, PolicyRules) {
   Policy p = PushPolicy("rules", "library/**");
   p.dest_registry_id = 999;

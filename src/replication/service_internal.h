@@ -62,8 +62,16 @@ struct ReplicationService::Impl {
   }
   std::filesystem::path LogPath(int64_t task_id) const;
 
-  // ---- ends (blocking): Berth itself for id 0, else the stored endpoint.
-  Result<std::unique_ptr<RegistryEnd>> MakeEnd(int64_t registry_id);
+  // ---- ends (blocking): Berth itself for id 0, else the stored endpoint. The end of an
+  // endpoint is kept, with its open connections and tokens, and shared by every execution
+  // and task until the endpoint's record changes (its update_time) or it is deleted.
+  Result<std::shared_ptr<RegistryEnd>> MakeEnd(int64_t registry_id);
+  struct KeptEnd {
+    std::string update_time;
+    std::shared_ptr<RegistryEnd> end;
+  };
+  std::mutex ends_mu;               // guards `ends`
+  std::map<int64_t, KeptEnd> ends;  // by endpoint id
 
   // ---- lifecycle
   std::mutex mu;  // guards everything below up to the threads

@@ -59,6 +59,16 @@ class RegistryEnd {
   // The tagged artifacts of `repository` (tags grouped by digest), plus — for ends that
   // can list them cheaply (local) — untagged artifacts. NAME_UNKNOWN when absent.
   virtual Result<std::vector<ArtifactRef>> ListArtifacts(std::string_view repository) = 0;
+  // ListArtifacts of each of `repositories`, slot for slot (a repository gone since it was
+  // listed gives NAME_UNKNOWN in its slot). Ends that resolve tags one request at a time
+  // (remote registries) run the whole batch on one bounded set of threads.
+  virtual std::vector<Result<std::vector<ArtifactRef>>> ListArtifactsOf(
+      const std::vector<std::string>& repositories) {
+    std::vector<Result<std::vector<ArtifactRef>>> out;
+    out.reserve(repositories.size());
+    for (const auto& repository : repositories) out.push_back(ListArtifacts(repository));
+    return out;
+  }
 
   // ---- destination preparation
   // Creates what must exist before pushing to `repositories` (see adapters::Adapter).

@@ -34,34 +34,74 @@ class RemoteEnd final : public RegistryEnd {
   }
 
   Result<std::vector<ArtifactRef>> ListArtifacts(std::string_view repository) override {
-    auto tags = client().ListTags(repository);
-    if (!tags) {
-      if (IsAbsent(tags.error())) {
-        return Fail(ErrorCode::kNameUnknown,
-                    "repository " + std::string(repository) + " is not on " + description_);
+    auto listed = ListArtifactsOf({std::string(repository)});
+    return std::move(listed.front());
+  }
+
+  // Two flat rounds, each on at most kListParallelism threads: every repository's tag
+  // list, then one HEAD per tag across all repositories (nesting the HEADs inside the
+  // per-repository threads started and dropped threads and connections by the hundred).
+  std::vector<Result<std::vector<ArtifactRef>>> ListArtifactsOf(
+      const std::vector<std::string>& repositories) override {
+    std::vector<Result<std::vector<std::string>>> tags(repositories.size(),
+                                                       std::vector<std::string>{});
+    (void)internal::RunParallel(kListParallelism, repositories.size(), {}, [&](size_t r) {
+      tags[r] = client().ListTags(repositories[r]);
+      return Status(Ok());
+    });
+    struct Tag {
+      size_t repository;
+      size_t tag;
+    };
+    std::vector<Tag> all;
+    for (size_t r = 0; r < repositories.size(); ++r) {
+      if (!tags[r]) continue;
+      for (size_t t = 0; t < tags[r]->size(); ++t) all.push_back({r, t});
+    }
+    std::vector<Result<std::optional<ManifestInfo>>> heads(all.size(), std::nullopt);
+    (void)internal::RunParallel(kListParallelism, all.size(), {}, [&](size_t i) {
+      heads[i] = client().HeadManifest(repositories[all[i].repository],
+                                       (*tags[all[i].repository])[all[i].tag]);
+      return Status(Ok());
+    });
+    std::vector<std::optional<Error>> failed(repositories.size());
+    std::vector<std::map<std::string, ArtifactRef>> by_digest(repositories.size());
+    for (size_t i = 0; i < all.size(); ++i) {
+      const size_t r = all[i].repository;
+      if (!heads[i]) {
+        if (!failed[r]) failed[r] = heads[i].error();
+        continue;
       }
-      return Fail(tags.error());
+      const auto& info = *heads[i];
+      if (!info) continue;  // a tag deleted meanwhile
+      ArtifactRef& ref = by_digest[r][info->digest];
+      ref.digest = info->digest;
+      ref.media_type = info->media_type;
+      ref.tags.push_back((*tags[r])[all[i].tag]);
     }
-    std::vector<std::optional<ManifestInfo>> infos(tags->size());
-    BERTH_TRY(internal::RunParallel(kListParallelism, tags->size(), {}, [&](size_t i) -> Status {
-      auto head = client().HeadManifest(repository, (*tags)[i]);
-      if (!head) return Fail(head.error());
-      infos[i] = *head;  // a tag deleted meanwhile stays std::nullopt
-      return Ok();
-    }));
-    std::map<std::string, ArtifactRef> by_digest;
-    for (size_t i = 0; i < tags->size(); ++i) {
-      if (!infos[i]) continue;
-      ArtifactRef& ref = by_digest[infos[i]->digest];
-      ref.digest = infos[i]->digest;
-      ref.media_type = infos[i]->media_type;
-      ref.tags.push_back((*tags)[i]);
-    }
-    std::vector<ArtifactRef> out;
-    out.reserve(by_digest.size());
-    for (auto& [digest, ref] : by_digest) {
-      std::sort(ref.tags.begin(), ref.tags.end());
-      out.push_back(std::move(ref));
+    std::vector<Result<std::vector<ArtifactRef>>> out;
+    out.reserve(repositories.size());
+    for (size_t r = 0; r < repositories.size(); ++r) {
+      if (!tags[r]) {
+        if (IsAbsent(tags[r].error())) {
+          out.push_back(Fail(ErrorCode::kNameUnknown,
+                             "repository " + repositories[r] + " is not on " + description_));
+        } else {
+          out.push_back(Fail(tags[r].error()));
+        }
+        continue;
+      }
+      if (failed[r]) {
+        out.push_back(Fail(*failed[r]));
+        continue;
+      }
+      std::vector<ArtifactRef> artifacts;
+      artifacts.reserve(by_digest[r].size());
+      for (auto& [digest, ref] : by_digest[r]) {
+        std::sort(ref.tags.begin(), ref.tags.end());
+        artifacts.push_back(std::move(ref));
+      }
+      out.push_back(std::move(artifacts));
     }
     return out;
   }
