@@ -31,6 +31,7 @@ skopeo's; peak RSS ≤ 64 MiB.
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import http.client
 import json
@@ -250,20 +251,54 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+class ExecutionWatch:
+    """Starts executions and polls them over one kept-alive connection with a ready-made
+    Authorization header: a `requests` call costs about 1 ms of CPU, which the two cores
+    here take from the servers being measured; this costs a fraction of that."""
+
+    def __init__(self, berth: servers.Berth):
+        url = urllib.parse.urlsplit(berth.url)
+        self.conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
+        self.conn.connect()  # before any clock starts
+        user, password = berth.admin
+        token = base64.b64encode(f"{user}:{password}".encode()).decode()
+        self.headers = {"Authorization": f"Basic {token}", "Content-Type": "application/json"}
+
+    def _call(self, method: str, path: str, body: bytes | None = None):
+        self.conn.request(method, "/api/v2.0" + path, body=body, headers=self.headers)
+        r = self.conn.getresponse()
+        return r, r.read()
+
+    def start(self, policy_id: int) -> int:
+        r, body = self._call("POST", "/replication/executions",
+                             json.dumps({"policy_id": policy_id}).encode())
+        if r.status != 201:
+            raise RuntimeError(f"starting policy {policy_id}: {r.status} {body[:300]!r}")
+        return int(r.getheader("Location").rsplit("/", 1)[1])
+
+    def execution(self, execution_id: int) -> dict:
+        r, body = self._call("GET", f"/replication/executions/{execution_id}")
+        if r.status != 200:
+            raise RuntimeError(f"execution {execution_id}: {r.status} {body[:300]!r}")
+        return json.loads(body)
+
+
 def berth_run(api: ReplicationApi, berth: servers.Berth, policy_id: int) -> dict:
+    watch = ExecutionWatch(berth)
     c0 = cpu_seconds(berth.pid)
     t = time.perf_counter()
-    eid = api.start(policy_id)
+    eid = watch.start(policy_id)
     # A no-op run takes milliseconds, so a coarse poll would measure its own interval;
     # a fast one takes CPU from the servers. Poll every 1 ms for the first 20 ms, every
     # 5 ms up to a second, then every 20 ms.
     while True:
-        e = api.execution(eid)
+        e = watch.execution(eid)
         if e["status"] in ("Succeed", "Failed", "Stopped"):
             break
         elapsed = time.perf_counter() - t
         time.sleep(0.001 if elapsed < 0.02 else 0.005 if elapsed < 1 else 0.02)
     dt = time.perf_counter() - t
+    watch.conn.close()
     if e["status"] != "Succeed":
         raise RuntimeError(f"execution {eid} ended {e['status']}: {e}\n"
                            + api.logs(eid)[-3000:])
