@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <utility>
 
 namespace berth::storage {
 namespace {
@@ -19,7 +20,32 @@ constexpr size_t kReadAheadBuffer = 4 << 20;
 // Readers reading ahead at once; more fall back to the page cache, so that memory stays
 // bounded (each holds 2 x kReadAheadBuffer).
 constexpr int kMaxReadAheadReaders = 4;
-std::atomic<int> read_ahead_readers{0};
+
+// One of the kMaxReadAheadReaders places, held for a reader's life; false when all were
+// taken.
+class ReadAheadSlot {
+ public:
+  static ReadAheadSlot Take() {
+    ReadAheadSlot slot;
+    if (taken_.fetch_add(1) < kMaxReadAheadReaders) {
+      slot.held_ = true;
+    } else {
+      taken_.fetch_sub(1);
+    }
+    return slot;
+  }
+  ReadAheadSlot(ReadAheadSlot&& other) noexcept : held_(std::exchange(other.held_, false)) {}
+  ReadAheadSlot& operator=(ReadAheadSlot&&) = delete;
+  ~ReadAheadSlot() {
+    if (held_) taken_.fetch_sub(1);
+  }
+  explicit operator bool() const { return held_; }
+
+ private:
+  ReadAheadSlot() = default;
+  static inline std::atomic<int> taken_{0};
+  bool held_ = false;
+};
 
 // Reads a blob file (complete), or follows an upload's data file while it grows (no
 // sendfile then: the file is not complete yet).
@@ -74,8 +100,10 @@ std::pair<size_t, int> ReadDirect(int fd, char* data, size_t length, int64_t off
 // out of one, the helper thread fills the other.
 class ReadAheadReader final : public BlobReader {
  public:
-  ReadAheadReader(UniqueFd fd, int64_t offset, int64_t size, WriteBuffer a, WriteBuffer b)
-      : fd_(std::move(fd)),
+  ReadAheadReader(ReadAheadSlot slot, UniqueFd fd, int64_t offset, int64_t size, WriteBuffer a,
+                  WriteBuffer b)
+      : slot_(std::move(slot)),
+        fd_(std::move(fd)),
         remaining_(size - offset),
         end_(size),
         skip_(static_cast<size_t>(offset % static_cast<int64_t>(kDirectAlign))),
@@ -88,7 +116,6 @@ class ReadAheadReader final : public BlobReader {
 
   ~ReadAheadReader() override {
     helper_.reset();  // joins after the read in flight, before the buffers go
-    read_ahead_readers.fetch_sub(1);
   }
 
   Result<size_t> Read(std::span<char> buf) override {
@@ -140,6 +167,7 @@ class ReadAheadReader final : public BlobReader {
     return Ok();
   }
 
+  ReadAheadSlot slot_;  // given back last
   UniqueFd fd_;
   int64_t remaining_;
   const int64_t end_;  // the file's size
@@ -181,19 +209,15 @@ bool MostlyUncached(int fd, int64_t offset, int64_t end) {
 std::unique_ptr<BlobReader> TryReadAhead(UniqueFd& fd, int64_t offset, int64_t size) {
   if (size - offset < kReadAheadMin) return nullptr;
   if (!MostlyUncached(fd.get(), offset, size)) return nullptr;
-  if (read_ahead_readers.fetch_add(1) >= kMaxReadAheadReaders) {
-    read_ahead_readers.fetch_sub(1);
-    return nullptr;
-  }
+  auto slot = ReadAheadSlot::Take();
+  if (!slot) return nullptr;
   WriteBuffer a = NewWriteBuffer(kReadAheadBuffer);
   WriteBuffer b = NewWriteBuffer(kReadAheadBuffer);
   const int flags = ::fcntl(fd.get(), F_GETFL);
   // EINVAL where the filesystem does not offer O_DIRECT.
-  if (!a || !b || flags < 0 || ::fcntl(fd.get(), F_SETFL, flags | O_DIRECT) != 0) {
-    read_ahead_readers.fetch_sub(1);
-    return nullptr;
-  }
-  return std::make_unique<ReadAheadReader>(std::move(fd), offset, size, std::move(a), std::move(b));
+  if (!a || !b || flags < 0 || ::fcntl(fd.get(), F_SETFL, flags | O_DIRECT) != 0) return nullptr;
+  return std::make_unique<ReadAheadReader>(std::move(slot), std::move(fd), offset, size,
+                                           std::move(a), std::move(b));
 }
 
 }  // namespace
