@@ -4,7 +4,9 @@ together in one run, fed the same data, reported as figures and Berth/CNCF ratio
 
 Parts (pick with --parts, default all):
   blob   1 GiB single-layer blob: push with curl (POST, then PUT -T ?digest=), pull with
-         curl GET to /dev/null; MB/s.
+         curl GET to /dev/null right after the push, then again after the blob file's
+         pages were dropped from the page cache (posix_fadvise DONTNEED after sync): the
+         pull from disk that a registry serves when its blobs outgrow the memory; MB/s.
   small  200 small images (3 x 100 KiB layers + config + manifest) pushed by one light
          keep-alive HTTP client (http.client): HEAD, POST, PUT per blob, PUT manifest.
   ab     requests/s at 16 connections (ab -k -c 16): /v2/, manifest by tag and by digest,
@@ -123,11 +125,42 @@ def bench_blob(side: Side, path: Path, digest: str, size: int, run: int) -> dict
                         "-w", "%{http_code}", "-o", "/dev/null", loc])
     if out.strip() != "201":
         raise RuntimeError(f"{side.label}: blob PUT answered {out}")
-    pull_s, out = curl([*side.curl_auth(repo), "-o", "/dev/null", "-w", "%{http_code}",
-                        f"{base}/v2/{repo}/blobs/{digest}"])
-    if out.strip() != "200":
-        raise RuntimeError(f"{side.label}: blob GET answered {out}")
-    return {"blob push MB/s": size / push_s / 1e6, "blob pull MB/s": size / pull_s / 1e6}
+    def pull() -> float:
+        seconds, answer = curl([*side.curl_auth(repo), "-o", "/dev/null", "-w",
+                                "%{http_code}", f"{base}/v2/{repo}/blobs/{digest}"])
+        if answer.strip() != "200":
+            raise RuntimeError(f"{side.label}: blob GET answered {answer}")
+        return seconds
+
+    pull_s = pull()
+    cached = evict_large_files(side.server.data_dir, size)
+    disk_s = pull()
+    return {"blob push MB/s": size / push_s / 1e6, "blob pull MB/s": size / pull_s / 1e6,
+            "blob pull from disk MB/s": size / disk_s / 1e6,
+            "(cached before disk pull, %)": cached}
+
+
+def evict_large_files(root: Path, size: int) -> float:
+    """Writes dirty pages back and drops the page-cache pages of every file under `root` of
+    at least `size` bytes (the blob, wherever the server keeps it), so that the next pull
+    reads the disk. Returns how much of those files was still cached, in % (fincore)."""
+    os.sync()
+    files = [p for p in root.rglob("*") if p.is_file() and p.stat().st_size >= size]
+    for p in files:
+        fd = os.open(p, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+    if not files or not shutil.which("fincore"):
+        return float("nan")
+    out = subprocess.run(["fincore", "--bytes", "--noheadings", "--output", "RES,SIZE",
+                          *map(str, files)], capture_output=True, text=True).stdout
+    res = total = 0
+    for line in out.splitlines():
+        r, t = line.split()[:2]
+        res, total = res + int(r), total + int(t)
+    return 100 * res / total if total else float("nan")
 
 
 class Conn:
