@@ -267,18 +267,18 @@ void ReplicationService::Impl::Plan(int64_t execution_id) {
       EndExecution(execution_id, "Stopped", "");
       return;
     }
+    if (tasks.empty()) {  // ends in one write, without recording an empty plan first
+      EndExecution(execution_id, "Succeed",
+                   up_to_date > 0 ? fmt::format("nothing to replicate: the {} selected "
+                                                "artifact(s) are already at the destination",
+                                                up_to_date)
+                                  : std::string("no resources need to be replicated"));
+      return;
+    }
     if (auto created = store.CreateTasks(execution_id, tasks, true); !created) {
       EndExecution(execution_id, "Failed", created.error().message);
       return;
     }
-  }
-  if (tasks.empty()) {
-    EndExecution(execution_id, "Succeed",
-                 up_to_date > 0 ? fmt::format("nothing to replicate: the {} selected artifact(s) "
-                                              "are already at the destination",
-                                              up_to_date)
-                                : std::string("no resources need to be replicated"));
-    return;
   }
   spdlog::info("replication execution {}: {} task(s) planned", execution_id, tasks.size());
   WakeWorkers();
