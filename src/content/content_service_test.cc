@@ -2,20 +2,16 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "metadata/migrate.h"
-#include "metadata/sqlite_database.h"
-#include "storage/fs_blob_store.h"
+#include "content/content_test_stack.h"
 
 namespace berth::content {
 namespace {
 
-namespace fs = std::filesystem;
 using metadata::Repository;
 
 Reference Tag(std::string name) { return Reference{std::move(name), false}; }
@@ -29,36 +25,19 @@ std::string Desc(std::string_view media_type, const Digest& digest, int64_t size
 class ContentServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() / ("berth-content-test-" + RandomHex(8));
-    fs::create_directories(root_);
-    blobs_ = std::make_unique<storage::FsBlobStore>(root_ / "blobs");
-    auto db = metadata::SqliteDatabase::Open((root_ / "berth.db").string());
-    ASSERT_TRUE(db.has_value()) << db.error().message;
-    db_ = *std::move(db);
-    auto migrated = metadata::Migrate(*db_);
-    ASSERT_TRUE(migrated.has_value()) << migrated.error().message;
-    projects_ = std::make_unique<metadata::ProjectStore>(*db_);
-    artifacts_ = std::make_unique<metadata::ArtifactStore>(*db_);
-    service_ = std::make_unique<ContentService>(*blobs_, *artifacts_, *projects_);
+    stack_ = std::make_unique<testing::ContentStack>();
+    ASSERT_TRUE(stack_->ok());
+    blobs_ = &stack_->blobs();
+    service_ = &stack_->content();
 
     metadata::Project library;
     library.name = "library";
     library.owner_id = 1;
-    auto created = projects_->Create(library);
+    auto created = stack_->projects().Create(library);
     ASSERT_TRUE(created.has_value()) << created.error().message;
     auto repo = service_->ResolveRepository("library/app", true);
     ASSERT_TRUE(repo.has_value()) << repo.error().message;
     repo_ = *repo;
-  }
-
-  void TearDown() override {
-    service_.reset();
-    artifacts_.reset();
-    projects_.reset();
-    db_.reset();
-    blobs_.reset();
-    std::error_code ec;
-    fs::remove_all(root_, ec);
   }
 
   // Stores `content` and links it to `repo`.
@@ -92,12 +71,9 @@ class ContentServiceTest : public ::testing::Test {
     return put ? put->digest : Digest{};
   }
 
-  fs::path root_;
-  std::unique_ptr<storage::FsBlobStore> blobs_;
-  std::unique_ptr<metadata::Database> db_;
-  std::unique_ptr<metadata::ProjectStore> projects_;
-  std::unique_ptr<metadata::ArtifactStore> artifacts_;
-  std::unique_ptr<ContentService> service_;
+  std::unique_ptr<testing::ContentStack> stack_;
+  storage::FsBlobStore* blobs_ = nullptr;
+  ContentService* service_ = nullptr;
   Repository repo_;
 };
 

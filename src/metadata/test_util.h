@@ -31,16 +31,25 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// Opens (creating when missing) the SQLite database `file` and migrates it. Failures are
+// reported to the running test as non-fatal failures; the result is null then.
+inline std::unique_ptr<Database> OpenMigrated(const std::filesystem::path& file) {
+  auto db = SqliteDatabase::Open(file.string());
+  EXPECT_TRUE(db.has_value()) << db.error().message;
+  if (!db) return nullptr;
+  auto migrated = Migrate(**db);
+  EXPECT_TRUE(migrated.has_value()) << migrated.error().message;
+  if (!migrated) return nullptr;
+  return std::move(*db);
+}
+
 // Fixture base: db_ is a migrated SQLite database in dir_. A derived SetUp calls this one
 // first and returns when it failed.
 class MigratedDatabaseTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = SqliteDatabase::Open((dir_.path() / "berth.db").string());
-    ASSERT_TRUE(db.has_value()) << db.error().message;
-    db_ = std::move(*db);
-    auto migrated = Migrate(*db_);
-    ASSERT_TRUE(migrated.has_value()) << migrated.error().message;
+    db_ = OpenMigrated(dir_.path() / "berth.db");
+    ASSERT_TRUE(db_ != nullptr);
   }
 
   TempDir dir_;
