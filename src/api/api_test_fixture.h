@@ -1,6 +1,6 @@
-// Test fixture for ApiService handler tests: a real SQLite database, blob store, auth
-// service and content service in a temp dir, and a helper that runs one request through
-// ApiService::Handle on an io_context.
+// Test fixture for ApiService handler tests: a real content stack (SQLite database, blob
+// store, content service) in a temp dir, a user store and auth service over it, and a
+// helper that runs one request through ApiService::Handle on an io_context.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -14,9 +14,7 @@
 #include "api/api_service.h"
 #include "api/json_io.h"
 #include "common/digest.h"
-#include "metadata/migrate.h"
-#include "metadata/sqlite_database.h"
-#include "storage/fs_blob_store.h"
+#include "content/content_test_stack.h"
 
 namespace berth::api::test_support {
 
@@ -75,18 +73,15 @@ inline const Caller kAnonymous{};
 class ApiServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() / ("berth-api-test-" + RandomHex(8));
-    fs::create_directories(root_);
-    blobs_ = std::make_unique<storage::FsBlobStore>(root_ / "blobs");
-    auto db = metadata::SqliteDatabase::Open((root_ / "berth.db").string());
-    ASSERT_TRUE(db.has_value()) << db.error().message;
-    db_ = *std::move(db);
-    auto migrated = metadata::Migrate(*db_);
-    ASSERT_TRUE(migrated.has_value()) << migrated.error().message;
-    projects_ = std::make_unique<metadata::ProjectStore>(*db_);
-    artifacts_ = std::make_unique<metadata::ArtifactStore>(*db_);
+    stack_ = std::make_unique<content::testing::ContentStack>();
+    ASSERT_TRUE(stack_->ok());
+    root_ = stack_->dir();
+    blobs_ = &stack_->blobs();
+    db_ = &stack_->db();
+    projects_ = &stack_->projects();
+    artifacts_ = &stack_->artifacts();
+    content_ = &stack_->content();
     users_ = std::make_unique<metadata::UserStore>(*db_);
-    content_ = std::make_unique<content::ContentService>(*blobs_, *artifacts_, *projects_);
     auth_ = std::make_unique<auth::AuthService>(auth::AuthOptions{.data_dir = root_.string()},
                                                 *users_, *projects_);
     ASSERT_TRUE(auth_->Init().has_value());
@@ -101,14 +96,8 @@ class ApiServiceTest : public ::testing::Test {
   void TearDown() override {
     api_.reset();
     auth_.reset();
-    content_.reset();
     users_.reset();
-    artifacts_.reset();
-    projects_.reset();
-    db_.reset();
-    blobs_.reset();
-    std::error_code ec;
-    fs::remove_all(root_, ec);
+    stack_.reset();
   }
 
   // Runs one request through ApiService::Handle. `target` is relative to /api/v2.0 and
@@ -222,13 +211,15 @@ class ApiServiceTest : public ::testing::Test {
     return put ? put->digest.str() : "";
   }
 
+  // The content stack in its temp dir (root_), and its parts under their own names.
+  std::unique_ptr<content::testing::ContentStack> stack_;
   fs::path root_;
-  std::unique_ptr<storage::FsBlobStore> blobs_;
-  std::unique_ptr<metadata::Database> db_;
-  std::unique_ptr<metadata::ProjectStore> projects_;
-  std::unique_ptr<metadata::ArtifactStore> artifacts_;
+  storage::FsBlobStore* blobs_ = nullptr;
+  metadata::Database* db_ = nullptr;
+  metadata::ProjectStore* projects_ = nullptr;
+  metadata::ArtifactStore* artifacts_ = nullptr;
+  content::ContentService* content_ = nullptr;
   std::unique_ptr<metadata::UserStore> users_;
-  std::unique_ptr<content::ContentService> content_;
   std::unique_ptr<auth::AuthService> auth_;
   std::unique_ptr<ApiService> api_;
 };

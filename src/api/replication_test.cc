@@ -46,10 +46,10 @@ class ReplicationApiTest : public ApiServiceTest {
     options.workers = 2;
     options.retries = 1;
     options.backoff = 10ms;
-    replication::LocalStores local{.content = content_.get(),
-                                   .blobs = blobs_.get(),
-                                   .artifacts = artifacts_.get(),
-                                   .projects = projects_.get(),
+    replication::LocalStores local{.content = content_,
+                                   .blobs = blobs_,
+                                   .artifacts = artifacts_,
+                                   .projects = projects_,
                                    .labels = labels_.get(),
                                    .owner_id = 1};
     service_ =

@@ -9,8 +9,6 @@
 
 #include "common/digest.h"
 #include "content/manifest.h"
-#include "metadata/migrate.h"
-#include "metadata/sqlite_database.h"
 
 namespace berth::replication::service_testing {
 
@@ -43,17 +41,13 @@ Image MakeImage(size_t layer_size, uint32_t seed) {
   return image;
 }
 
-ServiceStack::ServiceStack(const fs::path& dir) {
-  auto opened = metadata::SqliteDatabase::Open((dir / "berth.db").string());
-  EXPECT_TRUE(opened.has_value());
-  if (!opened) return;
-  db = std::move(*opened);
-  bool migrated = metadata::Migrate(*db).has_value();
-  EXPECT_TRUE(migrated);
-  projects = std::make_unique<metadata::ProjectStore>(*db);
-  artifacts = std::make_unique<metadata::ArtifactStore>(*db);
-  blobs = std::make_unique<storage::FsBlobStore>(dir / "blobs");
-  content = std::make_unique<content::ContentService>(*blobs, *artifacts, *projects);
+ServiceStack::ServiceStack(const fs::path& dir) : content_stack_(dir) {
+  if (!content_stack_.ok()) return;
+  db = &content_stack_.db();
+  projects = &content_stack_.projects();
+  artifacts = &content_stack_.artifacts();
+  blobs = &content_stack_.blobs();
+  content = &content_stack_.content();
   registries = std::make_unique<metadata::RegistryStore>(*db);
   endpoints::SecretBox::Key key;
   key.fill(7);
@@ -62,14 +56,14 @@ ServiceStack::ServiceStack(const fs::path& dir) {
   EXPECT_TRUE(registered);
   endpoint_service = std::make_unique<endpoints::EndpointService>(
       *registries, *box, adapter_registry, adapters::AdapterDeps{});
-  ok_ = migrated && registered;
+  ok_ = registered;
 }
 
 LocalStores ServiceStack::Local() const {
-  return LocalStores{.content = content.get(),
-                     .blobs = blobs.get(),
-                     .artifacts = artifacts.get(),
-                     .projects = projects.get(),
+  return LocalStores{.content = content,
+                     .blobs = blobs,
+                     .artifacts = artifacts,
+                     .projects = projects,
                      .labels = nullptr,
                      .owner_id = 1};
 }

@@ -13,6 +13,7 @@
 
 #include "adapters/adapter.h"
 #include "content/content_service.h"
+#include "content/content_test_stack.h"
 #include "endpoints/endpoint_service.h"
 #include "endpoints/secret_box.h"
 #include "metadata/database.h"
@@ -40,27 +41,31 @@ struct Image {
 
 Image MakeImage(size_t layer_size, uint32_t seed);
 
-// Berth's database, blob store, content service and endpoint service (with the built-in
-// adapters) over a data directory. Failures are reported to the running test; ok() says
-// whether every part came up.
+// Berth's content stack (database, stores, blob store, content service) and endpoint
+// service (with the built-in adapters) over a data directory. Failures are reported to the
+// running test; ok() says whether every part came up. The content parts are non-owning
+// views of the stack (null when it did not come up).
 struct ServiceStack {
   explicit ServiceStack(const std::filesystem::path& dir);
   bool ok() const { return ok_; }
   // The local stores as the replication engine sees them.
   LocalStores Local() const;
 
-  std::unique_ptr<metadata::Database> db;
-  std::unique_ptr<metadata::ProjectStore> projects;
-  std::unique_ptr<metadata::ArtifactStore> artifacts;
-  std::unique_ptr<storage::FsBlobStore> blobs;
-  std::unique_ptr<content::ContentService> content;
+ private:
+  // First, so that it outlives everything built over it.
+  content::testing::ContentStack content_stack_;
+  bool ok_ = false;
+
+ public:
+  metadata::Database* db = nullptr;
+  metadata::ProjectStore* projects = nullptr;
+  metadata::ArtifactStore* artifacts = nullptr;
+  storage::FsBlobStore* blobs = nullptr;
+  content::ContentService* content = nullptr;
   std::unique_ptr<metadata::RegistryStore> registries;
   std::unique_ptr<endpoints::SecretBox> box;
   adapters::AdapterRegistry adapter_registry;
   std::unique_ptr<endpoints::EndpointService> endpoint_service;
-
- private:
-  bool ok_ = false;
 };
 
 // A Distribution API client for the anonymous registry at `url`.

@@ -7,55 +7,27 @@
 #include <random>
 #include <thread>
 
-#include "common/names.h"
-#include "metadata/migrate.h"
-#include "metadata/sqlite_database.h"
-
 namespace berth::replication::testing {
 
-namespace fs = std::filesystem;
-
 Stack::Stack() {
-  root_ = fs::temp_directory_path() / ("berth-transfer-test-" + RandomHex(8));
-  fs::create_directories(root_);
-  blobs_ = std::make_unique<storage::FsBlobStore>(root_ / "blobs");
-  auto db = metadata::SqliteDatabase::Open((root_ / "berth.db").string());
-  if (!db) return;
-  db_ = *std::move(db);
-  if (!metadata::Migrate(*db_)) return;
-  projects_ = std::make_unique<metadata::ProjectStore>(*db_);
-  artifacts_ = std::make_unique<metadata::ArtifactStore>(*db_);
-  labels_ = std::make_unique<metadata::LabelStore>(*db_);
-  content_ = std::make_unique<content::ContentService>(*blobs_, *artifacts_, *projects_);
+  if (!stack_.ok()) return;
   LocalStores stores;
-  stores.content = content_.get();
-  stores.blobs = blobs_.get();
-  stores.artifacts = artifacts_.get();
-  stores.projects = projects_.get();
-  stores.labels = labels_.get();
+  stores.content = &stack_.content();
+  stores.blobs = &stack_.blobs();
+  stores.artifacts = &stack_.artifacts();
+  stores.projects = &stack_.projects();
+  stores.labels = &stack_.labels();
   end_ = MakeLocalEnd(stores);
   ok_ = true;
 }
 
-Stack::~Stack() {
-  end_.reset();
-  content_.reset();
-  labels_.reset();
-  artifacts_.reset();
-  projects_.reset();
-  db_.reset();
-  blobs_.reset();
-  std::error_code ec;
-  fs::remove_all(root_, ec);
-}
-
 std::string Stack::PushBlob(const std::string& repository, std::string_view content) {
   EXPECT_TRUE(end_->PrepareForPush({repository}).has_value());
-  auto repo = content_->ResolveRepository(repository, true);
+  auto repo = stack_.content().ResolveRepository(repository, true);
   EXPECT_TRUE(repo.has_value());
   auto digest = *Digest::Parse(Sha256Digest(content));
-  EXPECT_TRUE(blobs_->Put(digest, content).has_value());
-  auto linked = content_->LinkBlob(*repo, digest, static_cast<int64_t>(content.size()));
+  EXPECT_TRUE(stack_.blobs().Put(digest, content).has_value());
+  auto linked = stack_.content().LinkBlob(*repo, digest, static_cast<int64_t>(content.size()));
   EXPECT_TRUE(linked.has_value()) << linked.error().message;
   return digest.str();
 }

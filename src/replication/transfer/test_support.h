@@ -3,7 +3,6 @@
 #pragma once
 
 #include <atomic>
-#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -13,6 +12,7 @@
 
 #include "common/digest.h"
 #include "content/content_service.h"
+#include "content/content_test_stack.h"
 #include "metadata/database.h"
 #include "metadata/label_store.h"
 #include "metadata/stores.h"
@@ -22,17 +22,17 @@
 
 namespace berth::replication::testing {
 
-// One Berth: its database, blob store, stores, ContentService and LocalEnd.
+// One Berth in a temp dir: its content stack (database, stores, blob store,
+// ContentService) and a LocalEnd over it.
 class Stack {
  public:
   Stack();
-  ~Stack();
   RegistryEnd& end() { return *end_; }
-  content::ContentService& content() { return *content_; }
-  storage::BlobStore& blobs() { return *blobs_; }
+  content::ContentService& content() { return stack_.content(); }
+  storage::BlobStore& blobs() { return stack_.blobs(); }
   bool ok() const { return ok_; }
-  metadata::LabelStore& labels() { return *labels_; }
-  metadata::ArtifactStore& artifacts() { return *artifacts_; }
+  metadata::LabelStore& labels() { return stack_.labels(); }
+  metadata::ArtifactStore& artifacts() { return stack_.artifacts(); }
 
   // Creates the project if needed and stores `content` as a blob linked to `repository`.
   std::string PushBlob(const std::string& repository, std::string_view content);
@@ -46,14 +46,8 @@ class Stack {
   std::string ManifestBytes(const std::string& repository, const std::string& reference);
 
  private:
-  std::filesystem::path root_;
+  content::testing::ContentStack stack_;
   bool ok_ = false;
-  std::unique_ptr<storage::FsBlobStore> blobs_;
-  std::unique_ptr<metadata::Database> db_;
-  std::unique_ptr<metadata::ProjectStore> projects_;
-  std::unique_ptr<metadata::ArtifactStore> artifacts_;
-  std::unique_ptr<metadata::LabelStore> labels_;
-  std::unique_ptr<content::ContentService> content_;
   std::unique_ptr<RegistryEnd> end_;
 };
 
