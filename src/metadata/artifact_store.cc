@@ -113,24 +113,10 @@ Result<std::optional<Repository>> ArtifactStore::GetRepository(std::string_view 
 
 Result<PageResult<Repository>> ArtifactStore::ListRepositories(int64_t project_id, const Page& page,
                                                                std::string_view name_like) {
-  std::string where = " WHERE project_id = ?";
-  std::vector<Value> params{project_id};
-  if (!name_like.empty()) {
-    where += " AND name LIKE ? ESCAPE '\\'";
-    params.emplace_back(Contains(name_like));
-  }
-  PageResult<Repository> result;
-  auto total = Count(db_, "SELECT COUNT(*) FROM repositories" + where, params);
-  if (!total) return Fail(total.error());
-  result.total = *total;
-  params.emplace_back(Limit(page));
-  params.emplace_back(Offset(page));
-  auto rows = db_.Query(
-      Sql({"SELECT ", kRepoCols, " FROM repositories", where, " ORDER BY name LIMIT ? OFFSET ?"}),
-      params);
-  if (!rows) return Fail(rows.error());
-  for (const auto& r : *rows) result.items.push_back(ToRepository(r));
-  return result;
+  Where where;
+  where.Equal("project_id", project_id);
+  if (!name_like.empty()) where.Like("name", name_like);
+  return ListPage<Repository>(db_, "repositories", kRepoCols, where, "name", page, ToRepository);
 }
 
 Result<std::vector<std::string>> ArtifactStore::Catalog(std::string_view last, int64_t n) {

@@ -59,35 +59,12 @@ Result<std::optional<Label>> LabelStore::Get(int64_t id) {
 Result<PageResult<Label>> LabelStore::List(const Page& page, std::string_view scope,
                                            int64_t project_id, std::string_view name_exact,
                                            std::string_view name_like) {
-  std::string where = " WHERE 1 = 1";
-  std::vector<Value> params;
-  if (!scope.empty()) {
-    where += " AND scope = ?";
-    params.emplace_back(scope);
-  }
-  if (project_id != 0) {
-    where += " AND project_id = ?";
-    params.emplace_back(project_id);
-  }
-  if (!name_exact.empty()) {
-    where += " AND name = ?";
-    params.emplace_back(name_exact);
-  }
-  if (!name_like.empty()) {
-    where += " AND LOWER(name) LIKE LOWER(?) ESCAPE '\\'";
-    params.emplace_back(Contains(name_like));
-  }
-  PageResult<Label> result;
-  auto total = Count(db_, "SELECT COUNT(*) FROM labels" + where, params);
-  if (!total) return Fail(total.error());
-  result.total = *total;
-  params.emplace_back(Limit(page));
-  params.emplace_back(Offset(page));
-  auto rows = db_.Query(
-      Sql({"SELECT ", kCols, " FROM labels", where, " ORDER BY id LIMIT ? OFFSET ?"}), params);
-  if (!rows) return Fail(rows.error());
-  for (const auto& r : *rows) result.items.push_back(ToLabel(r));
-  return result;
+  Where where;
+  if (!scope.empty()) where.Equal("scope", scope);
+  if (project_id != 0) where.Equal("project_id", project_id);
+  if (!name_exact.empty()) where.Equal("name", name_exact);
+  if (!name_like.empty()) where.LikeNoCase("name", name_like);
+  return ListPage<Label>(db_, "labels", kCols, where, "id", page, ToLabel);
 }
 
 Status LabelStore::Update(const Label& label) {

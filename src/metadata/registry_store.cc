@@ -108,8 +108,7 @@ Result<std::optional<RegistryRecord>> RegistryStore::GetByName(std::string_view 
 
 Result<PageResult<RegistryRecord>> RegistryStore::List(const std::vector<RegistryFilter>& filters,
                                                        std::string_view sort, const Page& page) {
-  std::string where = " WHERE 1 = 1";
-  std::vector<Value> params;
+  Where where;
   for (const auto& f : filters) {
     auto it = Columns().find(f.key);
     if (it == Columns().end() || it->first == "creation_time" || it->first == "update_time") {
@@ -129,14 +128,11 @@ Result<PageResult<RegistryRecord>> RegistryStore::List(const std::vector<Registr
                       fmt::format("invalid value for {}: {}", f.key, f.value));
         }
       }
-      where += fmt::format(" AND {} = ?", col);
-      params.emplace_back(v);
+      where.Equal(col, v);
     } else if (f.fuzzy) {
-      where += fmt::format(" AND LOWER({}) LIKE LOWER(?) ESCAPE '\\'", col);
-      params.emplace_back(Contains(f.value));
+      where.LikeNoCase(col, f.value);
     } else {
-      where += fmt::format(" AND {} = ?", col);
-      params.emplace_back(f.value);
+      where.Equal(col, f.value);
     }
   }
   std::string order;
@@ -152,19 +148,7 @@ Result<PageResult<RegistryRecord>> RegistryStore::List(const std::vector<Registr
     order += fmt::format("{}{}{}", order.empty() ? "" : ", ", it->second, desc ? " DESC" : "");
   }
   order = order.empty() ? "id" : order + ", id";
-
-  PageResult<RegistryRecord> result;
-  auto total = Count(db_, "SELECT COUNT(*) FROM registries" + where, params);
-  if (!total) return Fail(total.error());
-  result.total = *total;
-  params.emplace_back(Limit(page));
-  params.emplace_back(Offset(page));
-  auto rows = db_.Query(
-      Sql({"SELECT ", kCols, " FROM registries", where, " ORDER BY ", order, " LIMIT ? OFFSET ?"}),
-      params);
-  if (!rows) return Fail(rows.error());
-  for (const auto& r : *rows) result.items.push_back(ToRecord(r));
-  return result;
+  return ListPage<RegistryRecord>(db_, "registries", kCols, where, order, page, ToRecord);
 }
 
 Result<std::vector<int64_t>> RegistryStore::Ids() {

@@ -178,28 +178,11 @@ Result<std::optional<PolicyRecord>> ReplicationStore::GetPolicy(int64_t id) {
 Result<PageResult<PolicyRecord>> ReplicationStore::ListPolicies(const Page& page,
                                                                 std::string_view name_exact,
                                                                 std::string_view name_like) {
-  std::string where = " WHERE 1 = 1";
-  std::vector<Value> params;
-  if (!name_exact.empty()) {
-    where += " AND name = ?";
-    params.emplace_back(name_exact);
-  }
-  if (!name_like.empty()) {
-    where += " AND LOWER(name) LIKE LOWER(?) ESCAPE '\\'";
-    params.emplace_back(Contains(name_like));
-  }
-  PageResult<PolicyRecord> result;
-  auto total = Count(db_, "SELECT COUNT(*) FROM replication_policies" + where, params);
-  if (!total) return Fail(total.error());
-  result.total = *total;
-  params.emplace_back(Limit(page));
-  params.emplace_back(Offset(page));
-  auto rows = db_.Query(Sql({"SELECT ", kPolicyCols, " FROM replication_policies", where,
-                             " ORDER BY creation_time DESC, id DESC LIMIT ? OFFSET ?"}),
-                        params);
-  if (!rows) return Fail(rows.error());
-  for (const auto& r : *rows) result.items.push_back(ToPolicy(r));
-  return result;
+  Where where;
+  if (!name_exact.empty()) where.Equal("name", name_exact);
+  if (!name_like.empty()) where.LikeNoCase("name", name_like);
+  return ListPage<PolicyRecord>(db_, "replication_policies", kPolicyCols, where,
+                                "creation_time DESC, id DESC", page, ToPolicy);
 }
 
 Result<std::vector<PolicyRecord>> ReplicationStore::EnabledPolicies(std::string_view trigger_type) {
@@ -268,32 +251,15 @@ Result<std::optional<ReplicationExecution>> ReplicationStore::GetExecution(int64
 
 Result<PageResult<ReplicationExecution>> ReplicationStore::ListExecutions(
     const Page& page, int64_t policy_id, std::string_view status, std::string_view trigger) {
-  std::string where = " WHERE 1 = 1";
-  std::vector<Value> params;
-  if (policy_id != 0) {
-    where += " AND policy_id = ?";
-    params.emplace_back(policy_id);
-  }
-  if (!status.empty()) {
-    where += " AND status = ?";
-    params.emplace_back(status);
-  }
-  if (!trigger.empty()) {
-    where += " AND trigger_type = ?";
-    params.emplace_back(trigger);
-  }
-  PageResult<ReplicationExecution> result;
-  auto total = Count(db_, "SELECT COUNT(*) FROM replication_executions" + where, params);
-  if (!total) return Fail(total.error());
-  result.total = *total;
-  params.emplace_back(Limit(page));
-  params.emplace_back(Offset(page));
-  auto items = QueryExecutions(db_,
-                               Sql({"SELECT ", kExecutionCols, " FROM replication_executions",
-                                    where, " ORDER BY id DESC LIMIT ? OFFSET ?"}),
-                               params);
-  if (!items) return Fail(items.error());
-  result.items = std::move(*items);
+  Where where;
+  if (policy_id != 0) where.Equal("policy_id", policy_id);
+  if (!status.empty()) where.Equal("status", status);
+  if (!trigger.empty()) where.Equal("trigger_type", trigger);
+  auto result = ListPage<ReplicationExecution>(db_, "replication_executions", kExecutionCols, where,
+                                               "id DESC", page, ToExecution);
+  if (!result) return Fail(result.error());
+  // The task counters are not columns of the execution rows.
+  BERTH_TRY(FillCounters(db_, result->items));
   return result;
 }
 
@@ -391,28 +357,11 @@ Result<PageResult<ReplicationTask>> ReplicationStore::ListTasks(int64_t executio
                                                                 const Page& page,
                                                                 std::string_view status,
                                                                 std::string_view resource_type) {
-  std::string where = " WHERE execution_id = ?";
-  std::vector<Value> params{execution_id};
-  if (!status.empty()) {
-    where += " AND status = ?";
-    params.emplace_back(status);
-  }
-  if (!resource_type.empty()) {
-    where += " AND resource_type = ?";
-    params.emplace_back(resource_type);
-  }
-  PageResult<ReplicationTask> result;
-  auto total = Count(db_, "SELECT COUNT(*) FROM replication_tasks" + where, params);
-  if (!total) return Fail(total.error());
-  result.total = *total;
-  params.emplace_back(Limit(page));
-  params.emplace_back(Offset(page));
-  auto rows = db_.Query(Sql({"SELECT ", kTaskCols, " FROM replication_tasks", where,
-                             " ORDER BY id LIMIT ? OFFSET ?"}),
-                        params);
-  if (!rows) return Fail(rows.error());
-  for (const auto& r : *rows) result.items.push_back(ToTask(r));
-  return result;
+  Where where;
+  where.Equal("execution_id", execution_id);
+  if (!status.empty()) where.Equal("status", status);
+  if (!resource_type.empty()) where.Equal("resource_type", resource_type);
+  return ListPage<ReplicationTask>(db_, "replication_tasks", kTaskCols, where, "id", page, ToTask);
 }
 
 Result<std::optional<ReplicationTask>> ReplicationStore::ClaimTask() {

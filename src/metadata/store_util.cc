@@ -29,4 +29,49 @@ std::string Sql(std::initializer_list<std::string_view> parts) {
   return out;
 }
 
+Where& Where::Equal(std::string_view column, Value value) {
+  conditions_.push_back(internal::Sql({column, " = ?"}));
+  params_.push_back(std::move(value));
+  return *this;
+}
+
+Where& Where::Like(std::string_view column, std::string_view s) {
+  conditions_.push_back(internal::Sql({column, " LIKE ? ESCAPE '\\'"}));
+  params_.emplace_back(Contains(s));
+  return *this;
+}
+
+Where& Where::LikeNoCase(std::string_view column, std::string_view s) {
+  conditions_.push_back(internal::Sql({"LOWER(", column, ") LIKE LOWER(?) ESCAPE '\\'"}));
+  params_.emplace_back(Contains(s));
+  return *this;
+}
+
+Where& Where::Raw(std::string_view condition, std::initializer_list<Value> params) {
+  conditions_.emplace_back(condition);
+  params_.insert(params_.end(), params.begin(), params.end());
+  return *this;
+}
+
+std::string Where::Sql() const {
+  std::string out;
+  for (const auto& c : conditions_) out += internal::Sql({out.empty() ? " WHERE " : " AND ", c});
+  return out;
+}
+
+Result<PageRows> QueryPage(Database& db, std::string_view from, std::string_view columns,
+                           const Where& where, std::string_view order_by, const Page& page) {
+  const std::string filter = where.Sql();
+  std::vector<Value> params = where.params();
+  auto total = Count(db, Sql({"SELECT COUNT(*) FROM ", from, filter}), params);
+  if (!total) return Fail(total.error());
+  params.emplace_back(Limit(page));
+  params.emplace_back(Offset(page));
+  auto rows = db.Query(Sql({"SELECT ", columns, " FROM ", from, filter, " ORDER BY ", order_by,
+                            " LIMIT ? OFFSET ?"}),
+                       params);
+  if (!rows) return Fail(rows.error());
+  return PageRows{*total, std::move(*rows)};
+}
+
 }  // namespace berth::metadata::internal

@@ -6,6 +6,8 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/error.h"
 #include "metadata/database.h"
@@ -38,5 +40,50 @@ inline Result<int64_t> Count(Database& db, std::string_view sql,
 
 // Concatenates SQL fragments.
 std::string Sql(std::initializer_list<std::string_view> parts);
+
+// The filter of a listing query, built one AND-ed condition at a time so the SQL text and
+// its parameters cannot drift apart. Column names are trusted text, never user input.
+class Where {
+ public:
+  // `column = ?`.
+  Where& Equal(std::string_view column, Value value);
+  // `column LIKE ?` matching `s` anywhere, with the backend's own case rules.
+  Where& Like(std::string_view column, std::string_view s);
+  // Like, but ignoring case on every backend.
+  Where& LikeNoCase(std::string_view column, std::string_view s);
+  // Any condition; `params` fill its placeholders in order.
+  Where& Raw(std::string_view condition, std::initializer_list<Value> params = {});
+
+  // " WHERE a AND b", or "" when there is no condition.
+  std::string Sql() const;
+  const std::vector<Value>& params() const { return params_; }
+
+ private:
+  std::vector<std::string> conditions_;
+  std::vector<Value> params_;
+};
+
+// The total row count and the rows of one page of
+// `SELECT columns FROM from WHERE ... ORDER BY order_by LIMIT ? OFFSET ?`.
+struct PageRows {
+  int64_t total = 0;
+  std::vector<Row> rows;
+};
+Result<PageRows> QueryPage(Database& db, std::string_view from, std::string_view columns,
+                           const Where& where, std::string_view order_by, const Page& page);
+
+// QueryPage with every row converted by `convert(const Row&) -> T`.
+template <class T, class Convert>
+Result<PageResult<T>> ListPage(Database& db, std::string_view from, std::string_view columns,
+                               const Where& where, std::string_view order_by, const Page& page,
+                               Convert convert) {
+  auto found = QueryPage(db, from, columns, where, order_by, page);
+  if (!found) return Fail(found.error());
+  PageResult<T> result;
+  result.total = found->total;
+  result.items.reserve(found->rows.size());
+  for (const auto& r : found->rows) result.items.push_back(convert(r));
+  return result;
+}
 
 }  // namespace berth::metadata::internal

@@ -83,28 +83,11 @@ Result<std::optional<Project>> ProjectStore::GetByName(std::string_view name) {
 
 Result<PageResult<Project>> ProjectStore::List(const Page& page, std::string_view name_like,
                                                std::optional<bool> is_public) {
-  std::string where = " WHERE 1 = 1";
-  std::vector<Value> params;
-  if (!name_like.empty()) {
-    where += " AND name LIKE ? ESCAPE '\\'";
-    params.emplace_back(Contains(name_like));
-  }
-  if (is_public) {
-    where += " AND is_public = ?";
-    params.emplace_back(*is_public);
-  }
-  PageResult<Project> result;
-  auto total = Count(db_, "SELECT COUNT(*) FROM projects" + where, params);
-  if (!total) return Fail(total.error());
-  result.total = *total;
-  params.emplace_back(Limit(page));
-  params.emplace_back(Offset(page));
-  auto rows = db_.Query(Sql({"SELECT ", kProjectCols, " FROM projects", where,
-                             " ORDER BY creation_time, id LIMIT ? OFFSET ?"}),
-                        params);
-  if (!rows) return Fail(rows.error());
-  for (const auto& r : *rows) result.items.push_back(ToProject(r));
-  return result;
+  Where where;
+  if (!name_like.empty()) where.Like("name", name_like);
+  if (is_public) where.Equal("is_public", *is_public);
+  return ListPage<Project>(db_, "projects", kProjectCols, where, "creation_time, id", page,
+                           ToProject);
 }
 
 Status ProjectStore::Update(const Project& project) {
@@ -175,23 +158,9 @@ Result<std::optional<User>> UserStore::GetByName(std::string_view username) {
 }
 
 Result<PageResult<User>> UserStore::List(const Page& page, std::string_view username_like) {
-  std::string where;
-  std::vector<Value> params;
-  if (!username_like.empty()) {
-    where = " WHERE username LIKE ? ESCAPE '\\'";
-    params.emplace_back(Contains(username_like));
-  }
-  PageResult<User> result;
-  auto total = Count(db_, "SELECT COUNT(*) FROM users" + where, params);
-  if (!total) return Fail(total.error());
-  result.total = *total;
-  params.emplace_back(Limit(page));
-  params.emplace_back(Offset(page));
-  auto rows = db_.Query(
-      Sql({"SELECT ", kUserCols, " FROM users", where, " ORDER BY id LIMIT ? OFFSET ?"}), params);
-  if (!rows) return Fail(rows.error());
-  for (const auto& r : *rows) result.items.push_back(ToUser(r));
-  return result;
+  Where where;
+  if (!username_like.empty()) where.Like("username", username_like);
+  return ListPage<User>(db_, "users", kUserCols, where, "id", page, ToUser);
 }
 
 Status UserStore::Update(const User& user) {
