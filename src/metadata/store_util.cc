@@ -47,12 +47,6 @@ Where& Where::LikeNoCase(std::string_view column, std::string_view s) {
   return *this;
 }
 
-Where& Where::Raw(std::string_view condition, std::initializer_list<Value> params) {
-  conditions_.emplace_back(condition);
-  params_.insert(params_.end(), params.begin(), params.end());
-  return *this;
-}
-
 std::string Where::Sql() const {
   std::string out;
   for (const auto& c : conditions_) out += internal::Sql({out.empty() ? " WHERE " : " AND ", c});

@@ -51,8 +51,6 @@ class Where {
   Where& Like(std::string_view column, std::string_view s);
   // Like, but ignoring case on every backend.
   Where& LikeNoCase(std::string_view column, std::string_view s);
-  // Any condition; `params` fill its placeholders in order.
-  Where& Raw(std::string_view condition, std::initializer_list<Value> params = {});
 
   // " WHERE a AND b", or "" when there is no condition.
   std::string Sql() const;
