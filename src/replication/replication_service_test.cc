@@ -119,6 +119,17 @@ class ReplicationServiceTest : public ::testing::Test {
     return p;
   }
 
+  // A pull from the peer into `dest_namespace`, replacing the source's first path component.
+  Policy PullPolicy(const std::string& name, const std::string& dest_namespace) {
+    Policy p;
+    p.name = name;
+    p.src_registry_id = peer_id_;
+    p.dest_registry_id = 0;
+    p.dest_namespace = dest_namespace;
+    p.dest_namespace_replace_count = 1;
+    return p;
+  }
+
   int64_t MustCreate(Policy p) {
     auto created = node_->service->CreatePolicy(std::move(p));
     EXPECT_TRUE(created.has_value()) << created.error().message;
@@ -220,12 +231,7 @@ TEST_F(ReplicationServiceTest, PullCopiesRemoteImagesIntoBerth) {
   ASSERT_TRUE(node_->service->Start().has_value());
   Image x = MakeImage(50000, 11);
   PushRemote("upstream/x", "1.0", x);
-  Policy p;
-  p.name = "from-peer";
-  p.src_registry_id = peer_id_;
-  p.dest_registry_id = 0;
-  p.dest_namespace = "pulled";  // created by the local end's preparation
-  p.dest_namespace_replace_count = 1;
+  Policy p = PullPolicy("from-peer", "pulled");  // "pulled" is created by the local end
   p.filters = {Filter{"name", {"upstream/**"}, ""}, Filter{"tag", {"1.*"}, "matches"}};
   int64_t policy = MustCreate(p);
   auto started = node_->service->StartExecution(policy);
@@ -247,13 +253,7 @@ TEST_F(ReplicationServiceTest, AnEndpointChangedBetweenRunsIsUsedAsItIsNow) {
   ASSERT_TRUE(node_->service->Start().has_value());
   Image first = MakeImage(3000, 31);
   PushRemote("upstream/x", "1.0", first);
-  Policy p;
-  p.name = "from-peer";
-  p.src_registry_id = peer_id_;
-  p.dest_registry_id = 0;
-  p.dest_namespace = "library";
-  p.dest_namespace_replace_count = 1;
-  int64_t policy = MustCreate(p);
+  int64_t policy = MustCreate(PullPolicy("from-peer", "library"));
   auto run = [&] {
     auto started = node_->service->StartExecution(policy);
     EXPECT_TRUE(started.has_value());
