@@ -4,18 +4,17 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <atomic>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "metadata/timestamps.h"
 #include "replication/model/filters.h"
 #include "replication/service_internal.h"
+#include "replication/transfer/transfer.h"
 
 namespace berth::replication {
 namespace {
 
-constexpr size_t kListingThreads = 8;
+constexpr int kListingThreads = 8;
 
 nlohmann::json ArtifactToJson(const ArtifactRef& a) {
   return {
@@ -94,36 +93,24 @@ Result<int64_t> DropUpToDate(RegistryEnd& destination,
     for (size_t a = 0; a < repos[r].second.size(); ++a) items.push_back({r, a});
   }
   std::vector<char> drop(items.size(), 0);
-  std::vector<std::optional<Error>> errors(items.size());
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next++; i < items.size(); i = next++) {
-      ArtifactRef& artifact = repos[items[i].repo].second[items[i].artifact];
-      if (artifact.digest.empty()) continue;
-      std::vector<std::string> refs = artifact.tags;
-      if (refs.empty()) refs.push_back(artifact.digest);
-      std::vector<std::string> missing;
-      for (const auto& ref : refs) {
-        auto head = destination.HeadManifest(destinations[items[i].repo], ref);
-        if (!head) {
-          errors[i] = head.error();
-          break;
-        }
-        if (!head->has_value() || (*head)->digest != artifact.digest) missing.push_back(ref);
-      }
-      if (errors[i]) continue;  // left for the copy to retry and report
-      if (missing.empty()) {
-        drop[i] = 1;
-      } else if (!artifact.tags.empty()) {
-        artifact.tags = std::move(missing);
-      }
+  (void)RunParallel(kListingThreads, items.size(), {}, [&](size_t i) -> Status {
+    ArtifactRef& artifact = repos[items[i].repo].second[items[i].artifact];
+    if (artifact.digest.empty()) return Ok();
+    std::vector<std::string> refs = artifact.tags;
+    if (refs.empty()) refs.push_back(artifact.digest);
+    std::vector<std::string> missing;
+    for (const auto& ref : refs) {
+      auto head = destination.HeadManifest(destinations[items[i].repo], ref);
+      if (!head) return Ok();  // left for the copy to retry and report
+      if (!head->has_value() || (*head)->digest != artifact.digest) missing.push_back(ref);
     }
-  };
-  std::vector<std::thread> threads;
-  size_t n = std::min(kListingThreads, items.size());
-  for (size_t i = 1; i < n; ++i) threads.emplace_back(work);
-  if (n > 0) work();
-  for (auto& t : threads) t.join();
+    if (missing.empty()) {
+      drop[i] = 1;
+    } else if (!artifact.tags.empty()) {
+      artifact.tags = std::move(missing);
+    }
+    return Ok();
+  });
   int64_t dropped = 0;
   for (size_t i = items.size(); i-- > 0;) {
     if (!drop[i]) continue;

@@ -176,36 +176,6 @@ std::chrono::milliseconds RetryDelay(const TransferOptions& options, const Error
   return std::chrono::milliseconds(ms);
 }
 
-Status RunParallel(int parallelism, size_t count, const CancelToken& cancel,
-                   const std::function<Status(size_t)>& task) {
-  std::mutex mu;
-  Status first;
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    while (true) {
-      size_t i = next.fetch_add(1);
-      if (i >= count) return;
-      Status s = IsCancelled(cancel) ? Status(Cancelled()) : task(i);
-      if (!s) {
-        std::lock_guard lock(mu);
-        // A stop outranks whatever failed before it.
-        if (first || s.error().code == ErrorCode::kCancelled) first = s;
-      }
-    }
-  };
-  size_t threads = std::min<size_t>(count, static_cast<size_t>(std::max(1, parallelism)));
-  if (threads <= 1) {
-    worker();
-    return first;
-  }
-  std::vector<std::thread> pool;
-  pool.reserve(threads - 1);
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
-  return first;
-}
-
 namespace {
 std::mutex locations_mu;
 std::map<std::string, std::string>& Locations() {
@@ -231,3 +201,37 @@ std::string KnownBlobLocation(const std::string& host, const std::string& digest
 }
 
 }  // namespace berth::replication::internal
+
+namespace berth::replication {
+
+Status RunParallel(int parallelism, size_t count, const CancelToken& cancel,
+                   const std::function<Status(size_t)>& task) {
+  std::mutex mu;
+  Status first;
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    while (true) {
+      size_t i = next.fetch_add(1);
+      if (i >= count) return;
+      Status s = internal::IsCancelled(cancel) ? Status(internal::Cancelled()) : task(i);
+      if (!s) {
+        std::lock_guard lock(mu);
+        // A stop outranks whatever failed before it.
+        if (first || s.error().code == ErrorCode::kCancelled) first = s;
+      }
+    }
+  };
+  size_t threads = std::min<size_t>(count, static_cast<size_t>(std::max(1, parallelism)));
+  if (threads <= 1) {
+    worker();
+    return first;
+  }
+  std::vector<std::thread> pool;
+  pool.reserve(threads - 1);
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  return first;
+}
+
+}  // namespace berth::replication

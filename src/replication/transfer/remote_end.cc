@@ -45,7 +45,7 @@ class RemoteEnd final : public RegistryEnd {
       const std::vector<std::string>& repositories) override {
     std::vector<Result<std::vector<std::string>>> tags(repositories.size(),
                                                        std::vector<std::string>{});
-    (void)internal::RunParallel(kListParallelism, repositories.size(), {}, [&](size_t r) {
+    (void)RunParallel(kListParallelism, repositories.size(), {}, [&](size_t r) {
       tags[r] = client().ListTags(repositories[r]);
       return Status(Ok());
     });
@@ -59,7 +59,7 @@ class RemoteEnd final : public RegistryEnd {
       for (size_t t = 0; t < tags[r]->size(); ++t) all.push_back({r, t});
     }
     std::vector<Result<std::optional<ManifestInfo>>> heads(all.size(), std::nullopt);
-    (void)internal::RunParallel(kListParallelism, all.size(), {}, [&](size_t i) {
+    (void)RunParallel(kListParallelism, all.size(), {}, [&](size_t i) {
       heads[i] = client().HeadManifest(repositories[all[i].repository],
                                        (*tags[all[i].repository])[all[i].tag]);
       return Status(Ok());

@@ -32,33 +32,33 @@ Status CopyRepository(RegistryEnd& source, RegistryEnd& destination, const CopyR
                         internal::HumanBytes(options.limiter->bytes_per_second())));
   }
   std::mutex mu;
-  Status status = internal::RunParallel(
-      options.artifact_parallelism, request.artifacts.size(), options.cancel,
-      [&](size_t i) -> Status {
-        const ArtifactRef& artifact = request.artifacts[i];
-        auto outcome = internal::CopyArtifact(ctx, artifact);
-        {
-          std::lock_guard lock(mu);
-          if (!outcome) {
-            if (outcome.error().code != ErrorCode::kCancelled) ++report.failed;
-          } else if (*outcome == ArtifactOutcome::kCopied) {
-            ++report.copied;
-          } else if (*outcome == ArtifactOutcome::kConflict) {
-            ++report.conflicts;
-          } else {
-            ++report.skipped;
-          }
-        }
-        if (!outcome) {
-          if (outcome.error().code != ErrorCode::kCancelled) {
-            ctx.Log(fmt::format("failed to copy {}:{}: {}", request.src_repository, Refs(artifact),
-                                outcome.error().message));
-          }
-          return Fail(outcome.error());
-        }
-        if (options.on_artifact) options.on_artifact();
-        return Ok();
-      });
+  Status status =
+      RunParallel(options.artifact_parallelism, request.artifacts.size(), options.cancel,
+                  [&](size_t i) -> Status {
+                    const ArtifactRef& artifact = request.artifacts[i];
+                    auto outcome = internal::CopyArtifact(ctx, artifact);
+                    {
+                      std::lock_guard lock(mu);
+                      if (!outcome) {
+                        if (outcome.error().code != ErrorCode::kCancelled) ++report.failed;
+                      } else if (*outcome == ArtifactOutcome::kCopied) {
+                        ++report.copied;
+                      } else if (*outcome == ArtifactOutcome::kConflict) {
+                        ++report.conflicts;
+                      } else {
+                        ++report.skipped;
+                      }
+                    }
+                    if (!outcome) {
+                      if (outcome.error().code != ErrorCode::kCancelled) {
+                        ctx.Log(fmt::format("failed to copy {}:{}: {}", request.src_repository,
+                                            Refs(artifact), outcome.error().message));
+                      }
+                      return Fail(outcome.error());
+                    }
+                    if (options.on_artifact) options.on_artifact();
+                    return Ok();
+                  });
   report.bytes += ctx.bytes.load();
   if (!status && status.error().code == ErrorCode::kCancelled) {
     ctx.Log("the copy is stopped");

@@ -119,4 +119,9 @@ Status DeleteArtifacts(RegistryEnd& destination, std::string_view repository,
                        const std::vector<ArtifactRef>& artifacts, bool tags_only,
                        const TransferOptions& options);
 
+// Runs task(i) for i in [0, count) on at most `parallelism` threads (the caller's among
+// them). Every task runs (unless cancelled); returns the first failure.
+Status RunParallel(int parallelism, size_t count, const CancelToken& cancel,
+                   const std::function<Status(size_t)>& task);
+
 }  // namespace berth::replication

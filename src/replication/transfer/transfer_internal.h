@@ -128,11 +128,6 @@ auto WithRetries(const CopyContext& ctx, std::string_view what, F&& f) -> declty
   }
 }
 
-// Runs task(i) for i in [0, count) on at most `parallelism` threads. Every task runs
-// (unless cancelled); returns the first failure.
-Status RunParallel(int parallelism, size_t count, const CancelToken& cancel,
-                   const std::function<Status(size_t)>& task);
-
 // Copies one blob of `size` bytes (HEAD, mount, stream) with retries.
 Status CopyBlob(CopyContext& ctx, const std::string& digest, int64_t size);
 
