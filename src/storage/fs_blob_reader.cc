@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <cstring>
@@ -15,11 +16,12 @@ namespace {
 
 // Blobs at least this large (from the read position) may be read ahead with O_DIRECT.
 constexpr int64_t kReadAheadMin = 16 << 20;
-// Each read-ahead reader holds two buffers of this size.
+// Each read-ahead reader holds kReadAheadBuffers buffers of kReadAheadBuffer bytes.
 constexpr size_t kReadAheadBuffer = 4 << 20;
+constexpr int kReadAheadBuffers = 3;
 // Readers reading ahead at once; more fall back to the page cache, so that memory stays
-// bounded (each holds 2 x kReadAheadBuffer).
-constexpr int kMaxReadAheadReaders = 4;
+// bounded (36 MiB at most).
+constexpr int kMaxReadAheadReaders = 3;
 
 // One of the kMaxReadAheadReaders places, held for a reader's life; false when all were
 // taken.
@@ -96,26 +98,29 @@ std::pair<size_t, int> ReadDirect(int fd, char* data, size_t length, int64_t off
   return {done, 0};
 }
 
-// A complete blob read with O_DIRECT into two aligned buffers: while the caller copies
-// out of one, the helper thread fills the other.
+// A complete blob read with O_DIRECT ahead of the caller: two reads in flight on two
+// helper threads (the virtual disk here reads about 1.7 GB/s with one 4 MiB request at a
+// time and 2.9 GB/s with two), into three aligned buffers, while the caller sends the
+// third. Fill t goes to buffer t % 3 on helper t % 2; when the caller takes fill t, the
+// buffer it read before is free again and fill t + 2 starts in it.
 class ReadAheadReader final : public BlobReader {
  public:
-  ReadAheadReader(ReadAheadSlot slot, UniqueFd fd, int64_t offset, int64_t size, WriteBuffer a,
-                  WriteBuffer b)
+  ReadAheadReader(ReadAheadSlot slot, UniqueFd fd, int64_t offset, int64_t size,
+                  std::array<WriteBuffer, kReadAheadBuffers> buffers)
       : slot_(std::move(slot)),
         fd_(std::move(fd)),
         remaining_(size - offset),
         end_(size),
         skip_(static_cast<size_t>(offset % static_cast<int64_t>(kDirectAlign))),
-        next_(offset - static_cast<int64_t>(skip_)) {
-    buffers_[0] = std::move(a);
-    buffers_[1] = std::move(b);
-    helper_ = std::make_unique<HelperThread>();
-    StartFill(0);
+        next_(offset - static_cast<int64_t>(skip_)),
+        buffers_(std::move(buffers)) {
+    for (auto& helper : helpers_) helper = std::make_unique<HelperThread>();
+    StartFill();
+    if (next_ < end_) StartFill();
   }
 
   ~ReadAheadReader() override {
-    helper_.reset();  // joins after the read in flight, before the buffers go
+    for (auto& helper : helpers_) helper.reset();  // joins after the read in flight
   }
 
   Result<size_t> Read(std::span<char> buf) override {
@@ -140,30 +145,37 @@ class ReadAheadReader final : public BlobReader {
   int64_t remaining() const override { return remaining_; }
 
  private:
-  void StartFill(int index) {
-    filling_ = index;
+  static constexpr int kHelpers = 2;
+
+  void StartFill() {
     const int fd = fd_.get();
-    char* data = buffers_[index].get();
+    char* data = buffers_[started_ % kReadAheadBuffers].get();
     const int64_t offset = next_;
-    helper_->Start([fd, data, offset] { return ReadDirect(fd, data, kReadAheadBuffer, offset); });
+    helpers_[started_ % kHelpers]->Start(
+        [fd, data, offset] { return ReadDirect(fd, data, kReadAheadBuffer, offset); });
     next_ += static_cast<int64_t>(kReadAheadBuffer);
+    ++started_;
   }
 
-  // Waits for the buffer being filled, makes it the current one, and starts filling the
-  // other (which the caller has read out).
+  // Waits for the next fill in order, makes its buffer the current one, and starts the
+  // fill two ahead in the buffer the caller has read out.
   Status TakeFilled() {
-    if (filling_ < 0) {
+    if (taken_ == started_ || ended_) {
       return Fail(ErrorCode::kInternal, "storage: blob is shorter than its size");
     }
-    auto [n, err] = helper_->Finish();
+    auto [n, err] = helpers_[taken_ % kHelpers]->Finish();
     if (err != 0) return Fail(IoError("read", err));
     if (n <= skip_) return Fail(ErrorCode::kInternal, "storage: blob is shorter than its size");
-    current_ = filling_;
+    current_ = static_cast<int>(taken_ % kReadAheadBuffers);
+    ++taken_;
     position_ = skip_;
     available_ = n - skip_;
     skip_ = 0;
-    filling_ = -1;
-    if (n == kReadAheadBuffer && next_ < end_) StartFill(current_ ^ 1);
+    if (n < kReadAheadBuffer) {
+      ended_ = true;  // the end of the file: no fill after this one has anything
+    } else if (next_ < end_) {
+      StartFill();
+    }
     return Ok();
   }
 
@@ -173,12 +185,14 @@ class ReadAheadReader final : public BlobReader {
   const int64_t end_;  // the file's size
   size_t skip_;        // bytes before the read position in the first aligned read
   int64_t next_;       // file offset of the next fill
-  WriteBuffer buffers_[2];
+  std::array<WriteBuffer, kReadAheadBuffers> buffers_;
+  uint64_t started_ = 0;  // fills started
+  uint64_t taken_ = 0;    // fills taken by the caller
+  bool ended_ = false;
   int current_ = 0;
-  int filling_ = -1;  // the buffer the helper is filling, -1 when none
   size_t position_ = 0;
   size_t available_ = 0;
-  std::unique_ptr<HelperThread> helper_;
+  std::array<std::unique_ptr<HelperThread>, kHelpers> helpers_;
 };
 
 // cachestat(2) (Linux 6.5): how much of a file range is in the page cache, without
@@ -211,13 +225,16 @@ std::unique_ptr<BlobReader> TryReadAhead(UniqueFd& fd, int64_t offset, int64_t s
   if (!MostlyUncached(fd.get(), offset, size)) return nullptr;
   auto slot = ReadAheadSlot::Take();
   if (!slot) return nullptr;
-  WriteBuffer a = NewWriteBuffer(kReadAheadBuffer);
-  WriteBuffer b = NewWriteBuffer(kReadAheadBuffer);
+  std::array<WriteBuffer, kReadAheadBuffers> buffers;
+  for (auto& buffer : buffers) {
+    buffer = NewWriteBuffer(kReadAheadBuffer);
+    if (!buffer) return nullptr;
+  }
   const int flags = ::fcntl(fd.get(), F_GETFL);
   // EINVAL where the filesystem does not offer O_DIRECT.
-  if (!a || !b || flags < 0 || ::fcntl(fd.get(), F_SETFL, flags | O_DIRECT) != 0) return nullptr;
+  if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags | O_DIRECT) != 0) return nullptr;
   return std::make_unique<ReadAheadReader>(std::move(slot), std::move(fd), offset, size,
-                                           std::move(a), std::move(b));
+                                           std::move(buffers));
 }
 
 }  // namespace
