@@ -44,6 +44,10 @@ class BlobReader : public http::BodySource {
  public:
   // Bytes left from the current position to the end.
   virtual int64_t remaining() const = 0;
+  // Moves the position `n` bytes on, past bytes the caller has from elsewhere; they must
+  // be readable now (a reader following a writer: written already). The default reads
+  // them and throws them away.
+  virtual Status Skip(int64_t n);
 };
 
 // One upload session: bytes are appended to a temporary object while SHA-256 is

@@ -94,6 +94,34 @@ TEST_P(BlobStoreConformance, OpenWrittenFollowsTheWriter) {
   EXPECT_CODE((*writer)->OpenWritten(1), ErrorCode::kBlobUploadUnknown);
 }
 
+TEST_P(BlobStoreConformance, ReadersSkipBytesTheyHaveFromElsewhere) {
+  std::string content = Pattern(20000, 5);
+  auto writer = store_->CreateUpload();
+  ASSERT_TRUE(writer);
+  auto reader = (*writer)->OpenWritten(static_cast<int64_t>(content.size()));
+  ASSERT_TRUE(reader) << reader.error().message;
+  ASSERT_OK((*writer)->Write(Bytes(std::string_view(content).substr(0, 12000))));
+  // A follower that got the first 7000 bytes from memory reads on from the store.
+  ASSERT_OK((*reader)->Skip(7000));
+  EXPECT_EQ((*reader)->remaining(), 13000);
+  char buf[3000];
+  auto n = (*reader)->Read(buf);
+  ASSERT_TRUE(n) << n.error().message;
+  ASSERT_EQ(*n, 3000u);
+  EXPECT_EQ(std::string(buf, 3000), content.substr(7000, 3000));
+  ASSERT_OK((*writer)->Write(Bytes(std::string_view(content).substr(12000))));
+  ASSERT_OK((*writer)->Commit(DigestFor(content)));
+  ASSERT_OK((*reader)->Skip(4000));
+  EXPECT_EQ(ReadToEnd(**reader), content.substr(14000));
+
+  // A complete blob, opened at an offset, skips on from there.
+  auto opened = store_->Open(DigestFor(content), 100);
+  ASSERT_TRUE(opened);
+  ASSERT_OK((*opened)->Skip(900));
+  EXPECT_EQ((*opened)->remaining(), 19000);
+  EXPECT_EQ(ReadToEnd(**opened), content.substr(1000));
+}
+
 TEST_P(BlobStoreConformance, PutRejectsWrongDigest) {
   Digest d = DigestFor("other");
   auto before = Sorted(env_->ListObjects());

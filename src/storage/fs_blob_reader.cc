@@ -75,6 +75,14 @@ class FsBlobReader final : public BlobReader {
   int NativeFd() const override { return mode_ == Mode::kComplete ? fd_.get() : -1; }
   int64_t remaining() const override { return remaining_; }
 
+  Status Skip(int64_t n) override {
+    n = std::min(n, remaining_);
+    if (n <= 0) return Ok();
+    if (::lseek(fd_.get(), n, SEEK_CUR) < 0) return Fail(IoError("lseek"));
+    remaining_ -= n;
+    return Ok();
+  }
+
  private:
   UniqueFd fd_;
   int64_t remaining_;
