@@ -24,6 +24,7 @@ using namespace std::chrono_literals;
 constexpr auto kIdleTimeout = 120s;
 constexpr auto kIoTimeout = 300s;
 constexpr size_t kHeaderLimit = 64 * 1024;
+constexpr uint64_t kSendBuffer = 1024 * 1024;
 
 // Completion token: the operation's error goes to `ec` instead of an exception.
 auto WithError(boost::system::error_code& ec) {
@@ -308,7 +309,7 @@ struct Server::Impl {
     }
     // Sized to the body (small blobs are the common case) and left uninitialised: a
     // zero-filled 256 KiB per request cost small GETs three quarters of their rate.
-    const size_t size = static_cast<size_t>(std::min<uint64_t>(length, 256 * 1024));
+    const size_t size = static_cast<size_t>(std::min<uint64_t>(length, kSendBuffer));
     std::unique_ptr<char[]> buf(new char[size]);
     while (length > 0) {
       std::span<char> want(buf.get(), std::min<uint64_t>(size, length));
