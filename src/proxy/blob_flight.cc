@@ -1,11 +1,13 @@
 #include "proxy/blob_flight.h"
 
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
+#include <cstring>
 #include <thread>
 
 namespace berth::proxy {
@@ -74,9 +76,123 @@ void BlobFlight::Done(Status result) {
     result_ = std::move(result);
     phase_ = Phase::kDone;
     writer_ = nullptr;
+    window_.clear();  // followers read the rest from the store
   }
   done_.store(true, std::memory_order_release);
   cv_.notify_all();
+}
+
+void BlobFlight::Publish(std::shared_ptr<const FlightChunk> chunk) {
+  std::lock_guard lock(mu_);
+  if (phase_ == Phase::kDone) return;
+  window_.push_back(std::move(chunk));
+  while (window_.size() > kWindowChunks) window_.pop_front();
+}
+
+BlobFlight::Place BlobFlight::Find(int64_t offset) const {
+  std::lock_guard lock(mu_);
+  if (!windowed() || phase_ == Phase::kDone) return {.from_store = true};
+  if (window_.empty()) return {};
+  if (offset < window_.front()->offset) return {.from_store = true};
+  for (const auto& chunk : window_) {
+    if (offset >= chunk->offset && offset < chunk->offset + static_cast<int64_t>(chunk->size)) {
+      return {.chunk = chunk};
+    }
+  }
+  return {};
+}
+
+namespace {
+
+// Flights holding a window now (at most FlightWriter::kWindowFlights).
+std::atomic<int> windowed_flights{0};
+
+}  // namespace
+
+FlightWriter::FlightWriter(BlobFlight& flight, storage::BlobWriter& writer, int64_t size)
+    : flight_(flight), writer_(writer) {
+  if (size >= kWindowMin) {
+    if (windowed_flights.fetch_add(1) < kWindowFlights) {
+      windowed_ = true;
+      helper_ = std::make_unique<boost::asio::thread_pool>(1);
+      flight_.SetWindowed();
+    } else {
+      windowed_flights.fetch_sub(1);
+    }
+  }
+  if (!windowed_) writer_.ExpectReaders();
+}
+
+FlightWriter::~FlightWriter() {
+  if (!windowed_) return;
+  (void)WaitWrite();
+  helper_->join();
+  windowed_flights.fetch_sub(1);
+}
+
+Status FlightWriter::Write(std::span<const char> data) {
+  if (!windowed_) return writer_.Write(data);
+  while (!data.empty()) {
+    if (!current_) BERTH_TRY(Next());
+    const size_t n = std::min(data.size(), current_->capacity - current_->size);
+    std::memcpy(current_->data.get() + current_->size, data.data(), n);
+    current_->size += n;
+    data = data.subspan(n);
+    if (current_->size == current_->capacity) BERTH_TRY(StartWrite());
+  }
+  return Ok();
+}
+
+Status FlightWriter::StartWrite() {
+  BERTH_TRY(WaitWrite());
+  if (!current_ || current_->size == 0) return Ok();
+  current_->offset = writer_.size();
+  std::packaged_task<Status()> task([this, chunk = std::move(current_)]() -> Status {
+    BERTH_TRY(writer_.Write(std::span<const char>(chunk->data.get(), chunk->size)));
+    flight_.Publish(chunk);
+    return Ok();
+  });
+  current_.reset();
+  in_flight_ = task.get_future();
+  boost::asio::post(*helper_, std::move(task));
+  return Ok();
+}
+
+Status FlightWriter::WaitWrite() {
+  if (!in_flight_.valid()) return Ok();
+  return in_flight_.get();
+}
+
+Status FlightWriter::Flush() {
+  if (!windowed_) return Ok();
+  BERTH_TRY(StartWrite());
+  return WaitWrite();
+}
+
+void FlightWriter::Drop() {
+  (void)WaitWrite();
+  if (current_) current_->size = 0;
+}
+
+Status FlightWriter::Next() {
+  // A piece is free again once neither the window nor a follower holds it. Only the
+  // window hands out new references, so a count of one stays one.
+  for (auto& chunk : pool_) {
+    if (chunk.use_count() == 1) {
+      chunk->size = 0;
+      current_ = chunk;
+      return Ok();
+    }
+  }
+  auto chunk = std::make_shared<FlightChunk>();
+  chunk->data = storage::NewWriteBuffer(kChunk);
+  if (!chunk->data) return Fail(ErrorCode::kInternal, "out of memory for a download buffer");
+  chunk->capacity = kChunk;
+  // The window's, one filling, one being written: more (a follower still copying from
+  // one) are rare and not kept.
+  if (pool_.size() < BlobFlight::kWindowChunks + 2) pool_.push_back(chunk);
+  current_ = std::move(chunk);
+  return Ok();
 }
 
 namespace {
@@ -99,7 +215,7 @@ class FollowSource final : public http::BodySource {
       }
       if (!n || *n > 0 || sent_ >= size_) return n;
       std::this_thread::sleep_for(wait);
-      wait = std::min(wait * 2, kLongestWait);
+      wait = flight_->windowed() ? kFirstWait : std::min(wait * 2, kLongestWait);
     }
   }
 
@@ -126,7 +242,7 @@ class FollowSource final : public http::BodySource {
       timer.expires_after(wait);
       boost::system::error_code ec;
       co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-      wait = std::min(wait * 2, kLongestWait);
+      wait = flight_->windowed() ? kFirstWait : std::min(wait * 2, kLongestWait);
     }
   }
 
@@ -138,6 +254,21 @@ class FollowSource final : public http::BodySource {
   // nothing then means nothing more will come.
   Result<size_t> Step(std::span<char> buf, bool ended) {
     if (sent_ >= size_) return 0;
+    BlobFlight::Place place = flight_->Find(sent_);
+    if (const auto& chunk = place.chunk) {
+      const size_t from = static_cast<size_t>(sent_ - chunk->offset);
+      const size_t n =
+          std::min({buf.size(), chunk->size - from, static_cast<size_t>(size_ - sent_)});
+      std::memcpy(buf.data(), chunk->data.get() + from, n);
+      sent_ += static_cast<int64_t>(n);
+      unread_ += static_cast<int64_t>(n);
+      return n;
+    }
+    if (!place.from_store) return 0;  // the next piece is on its way
+    if (unread_ > 0) {
+      BERTH_TRY(reader_->Skip(unread_));  // written already: they came from the window
+      unread_ = 0;
+    }
     auto n = reader_->Read(buf);
     if (!n) return n;
     if (*n > 0) {
@@ -162,6 +293,7 @@ class FollowSource final : public http::BodySource {
   std::unique_ptr<storage::BlobReader> reader_;
   const int64_t size_;
   int64_t sent_ = 0;
+  int64_t unread_ = 0;  // bytes sent from the window that the store reader has not passed
 };
 
 }  // namespace

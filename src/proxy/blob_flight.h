@@ -5,9 +5,16 @@
 // readers may join) → kFinishing (committing and linking; no new readers) → kDone
 // (result set). A flight that fails before kRunning goes straight to kDone.
 //
-// FollowSource serves a client from a flight: it reads the bytes already written and,
-// when it has caught up, waits on a timer (never blocking an io thread) until more
-// arrive or the flight ends. The last bytes are held back until the whole blob has
+// A large download (kWindowMin bytes or more) goes to the store a whole aligned piece at
+// a time (FlightWriter), so that it reaches the disk with O_DIRECT instead of filling
+// fresh page-cache pages, and the flight keeps its last written pieces in memory (the
+// window) for followers; at most kWindowFlights flights hold a window at once (memory
+// stays bounded), the others write through the page cache.
+//
+// FollowSource serves a client from a flight: it takes the bytes from the window while
+// they are there, else reads those already written from the store and, when it has
+// caught up, waits on a timer (never blocking an io thread) until more arrive or the
+// flight ends. The last bytes are held back until the whole blob has
 // matched its digest, so a client never receives a complete wrong blob: if the flight
 // fails, the client gets an error instead and the server closes the connection.
 //
@@ -15,18 +22,30 @@
 #pragma once
 
 #include <atomic>
+#include <boost/asio/thread_pool.hpp>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "common/error.h"
 #include "http/message.h"
 #include "storage/blob_store.h"
 
 namespace berth::proxy {
+
+// A written piece of a download, kept in memory for followers.
+struct FlightChunk {
+  int64_t offset = 0;  // in the blob
+  size_t size = 0;
+  size_t capacity = 0;
+  storage::WriteBuffer data;
+};
 
 class BlobFlight {
  public:
@@ -61,6 +80,24 @@ class BlobFlight {
   void Done(Status result);
   bool done() const { return done_.load(std::memory_order_acquire); }
 
+  // ---- the window
+  static constexpr size_t kWindowChunks = 2;
+  // Whether the download keeps a window: its followers then poll at the shortest wait,
+  // so that they stay inside it.
+  bool windowed() const { return windowed_.load(std::memory_order_relaxed); }
+  void SetWindowed() { windowed_.store(true, std::memory_order_relaxed); }
+  // The downloader's newest written piece; the flight keeps the last kWindowChunks.
+  void Publish(std::shared_ptr<const FlightChunk> chunk);
+  // Where a follower finds byte `offset`: in a kept piece (`chunk`), in the store
+  // (`from_store`: the window has moved past it, or there is none), or not yet anywhere
+  // (neither: wait). The store may hold bytes before the window does; a follower waits
+  // for the window then, which is faster than reading back what went to the device.
+  struct Place {
+    std::shared_ptr<const FlightChunk> chunk;
+    bool from_store = false;
+  };
+  Place Find(int64_t offset) const;
+
  private:
   mutable std::mutex mu_;
   std::condition_variable cv_;
@@ -71,6 +108,50 @@ class BlobFlight {
   Status result_;
   std::atomic<bool> done_{false};
   std::atomic<int> verdict_{0};
+  std::atomic<bool> windowed_{false};
+  std::deque<std::shared_ptr<const FlightChunk>> window_;  // GUARDED_BY(mu_)
+};
+
+// The downloader's writer: the sink for the upstream's bytes. For a download that holds
+// a window it gathers the bytes into aligned kChunk pieces, writes each whole to the
+// store and publishes it to the flight; otherwise it writes straight through and tells
+// the store that the bytes will be read back (BlobWriter::ExpectReaders).
+class FlightWriter {
+ public:
+  static constexpr int64_t kWindowMin = 64 << 20;
+  static constexpr size_t kChunk = 4 << 20;
+  static constexpr int kWindowFlights = 2;
+
+  // Call before the first byte, from the downloading thread; `size` is the blob's.
+  FlightWriter(BlobFlight& flight, storage::BlobWriter& writer, int64_t size);
+  ~FlightWriter();
+  FlightWriter(const FlightWriter&) = delete;
+  FlightWriter& operator=(const FlightWriter&) = delete;
+
+  bool windowed() const { return windowed_; }
+  // Takes the next bytes of the blob. A whole piece is written on the writer's helper
+  // thread (hashing, then the device) while the caller gathers the next one.
+  Status Write(std::span<const char> data);
+  // Writes and publishes the bytes gathered so far and waits until every piece is in
+  // the store (at the end of the blob).
+  Status Flush();
+  // Forgets the bytes gathered and not yet written, once the piece in flight is stored
+  // or failed (a failed attempt: the next one resumes from the store's size).
+  void Drop();
+
+ private:
+  Status Next();
+  // Hands the gathered piece to the helper thread, after the one before is stored.
+  Status StartWrite();
+  Status WaitWrite();
+
+  BlobFlight& flight_;
+  storage::BlobWriter& writer_;
+  bool windowed_ = false;
+  std::shared_ptr<FlightChunk> current_;
+  std::vector<std::shared_ptr<FlightChunk>> pool_;  // reused once nobody holds them
+  std::future<Status> in_flight_;
+  std::unique_ptr<boost::asio::thread_pool> helper_;  // one thread, for windowed flights
 };
 
 // An http::BodySource of `size` bytes read from a running flight.

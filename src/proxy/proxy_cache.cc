@@ -323,9 +323,9 @@ void ProxyCache::Download(std::shared_ptr<BlobFlight> flight, metadata::Project 
     auto writer = local_.blobs->CreateUpload();
     if (!writer) return Fail(writer.error());
     storage::BlobWriter& w = **writer;
-    w.ExpectReaders();
+    FlightWriter out(*flight, w, *size);
     flight->Run(*size, &w);
-    Status read = ReadInto(project, up, digest, *size, w);
+    Status read = ReadInto(project, up, digest, *size, w, out);
     if (read && w.digest() != digest.str()) {
       read = Fail(ErrorCode::kDigestInvalid,
                   fmt::format("the upstream registry {} sent bytes for blob {} that hash to {}",
@@ -354,12 +354,13 @@ void ProxyCache::Download(std::shared_ptr<BlobFlight> flight, metadata::Project 
 }
 
 Status ProxyCache::ReadInto(const metadata::Project& project, const Upstream& up,
-                            const Digest& digest, int64_t size, storage::BlobWriter& w) {
+                            const Digest& digest, int64_t size, storage::BlobWriter& w,
+                            FlightWriter& out) {
   std::shared_ptr<replication::RateLimiter> bandwidth = limits_.Bandwidth(project);
   remote::CancelToken cancel = cancel_;
   replication::ByteSink sink = [&](std::span<const char> data) -> Status {
     if (bandwidth) BERTH_TRY(bandwidth->Acquire(static_cast<int64_t>(data.size()), cancel));
-    return w.Write(data);
+    return out.Write(data);
   };
   const std::string host = up.end->HostKey();
   Status read;
@@ -370,6 +371,11 @@ Status ProxyCache::ReadInto(const metadata::Project& project, const Upstream& up
       if (options_.hosts != nullptr) BERTH_TRY(options_.hosts->Acquire(host, cancel));
       read = up.end->ReadBlob(up.repository, digest.str(), w.size(), sink, cancel);
       if (options_.hosts != nullptr) options_.hosts->Release(host);
+    }
+    if (read) {
+      read = out.Flush();
+    } else {
+      out.Drop();  // the next attempt resumes from what the store holds
     }
     if (read || !Retryable(read.error()) || attempt >= options_.retries) break;
     std::this_thread::sleep_for(delay);

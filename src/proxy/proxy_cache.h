@@ -123,7 +123,7 @@ class ProxyCache : public registry::PullThrough {
   void Download(std::shared_ptr<BlobFlight> flight, metadata::Project project, Upstream up,
                 Digest digest);
   Status ReadInto(const metadata::Project& project, const Upstream& up, const Digest& digest,
-                  int64_t size, storage::BlobWriter& writer);
+                  int64_t size, storage::BlobWriter& writer, FlightWriter& out);
   Status Link(std::string_view repository, const Digest& digest);
 
   endpoints::EndpointService& endpoints_;

@@ -1,0 +1,185 @@
+// BlobFlight's window and FlightWriter against a real FsBlobStore: a follower gets every
+// byte, whether it keeps up with the download or joins late, and a failed attempt that
+// drops its gathered bytes resumes where the store stands.
+#include "proxy/blob_flight.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "common/digest.h"
+#include "storage/fs_blob_store.h"
+
+namespace berth::proxy {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr size_t kPiece = 512 * 1024;  // what the upstream client hands over at a time
+
+std::string Pattern(size_t n) {
+  std::string s(n, '\0');
+  uint64_t x = 88172645463325252ull;
+  for (size_t i = 0; i < n; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    s[i] = static_cast<char>(x);
+  }
+  return s;
+}
+
+class BlobFlightTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "berth-flight-XXXXXX").string();
+    dir_ = ::mkdtemp(tmpl.data());
+    store_ = std::make_unique<storage::FsBlobStore>(dir_);
+  }
+  void TearDown() override {
+    store_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  // Reads a follower to its end with the blocking Read (it polls until bytes arrive).
+  static std::string ReadAll(http::BodySource& source, size_t size) {
+    std::string got;
+    std::string buf(1 << 20, '\0');
+    while (got.size() < size) {
+      auto n = source.Read(buf);
+      if (!n) {
+        ADD_FAILURE() << n.error().message;
+        break;
+      }
+      if (*n == 0) break;
+      got.append(buf.data(), *n);
+    }
+    return got;
+  }
+
+  // Writes `content[from..]` through `out` in upstream-sized pieces.
+  static Status Feed(FlightWriter& out, const std::string& content, size_t from) {
+    for (size_t at = from; at < content.size(); at += kPiece) {
+      BERTH_TRY(out.Write(std::string_view(content).substr(at, kPiece)));
+    }
+    return out.Flush();
+  }
+
+  // Ends a download that stored `content` the way ProxyCache::Download does.
+  static void Finish(BlobFlight& flight, storage::BlobWriter& w, const std::string& content) {
+    flight.Verdict(w.digest() == Sha256Digest(content));
+    ASSERT_TRUE(w.Commit(*Digest::Parse(Sha256Digest(content))));
+    (void)flight.Finish();
+    flight.Done(Ok());
+  }
+
+  fs::path dir_;
+  std::unique_ptr<storage::FsBlobStore> store_;
+};
+
+TEST_F(BlobFlightTest, AFollowerGetsEveryByteOfAWindowedDownload) {
+  const std::string content = Pattern(FlightWriter::kWindowMin + 3 * kPiece + 12345);
+  auto flight = std::make_shared<BlobFlight>();
+  auto w = store_->CreateUpload();
+  ASSERT_TRUE(w);
+  const auto size = static_cast<int64_t>(content.size());
+  std::string got;
+  {
+    FlightWriter out(*flight, **w, size);
+    ASSERT_TRUE(out.windowed());
+    EXPECT_TRUE(flight->windowed());
+    flight->Run(size, w->get());
+    auto reader = flight->Follow();
+    ASSERT_TRUE(reader && *reader);
+    auto source = MakeFollowSource(flight, std::move(*reader), size);
+    std::thread follower([&] { got = ReadAll(*source, content.size()); });
+    Status fed = Feed(out, content, 0);
+    EXPECT_TRUE(fed) << fed.error().message;
+    Finish(*flight, **w, content);
+    follower.join();
+  }
+  EXPECT_EQ(got.size(), content.size());
+  EXPECT_TRUE(got == content);
+  auto stored = store_->ReadAll(*Digest::Parse(Sha256Digest(content)), size);
+  ASSERT_TRUE(stored);
+  EXPECT_TRUE(*stored == content);
+}
+
+TEST_F(BlobFlightTest, ALateFollowerReadsTheStoreThenTheWindow) {
+  const std::string content = Pattern(FlightWriter::kWindowMin + 5 * FlightWriter::kChunk);
+  auto flight = std::make_shared<BlobFlight>();
+  auto w = store_->CreateUpload();
+  ASSERT_TRUE(w);
+  const auto size = static_cast<int64_t>(content.size());
+  FlightWriter out(*flight, **w, size);
+  flight->Run(size, w->get());
+  // Half the blob is stored and the window has moved far past its start.
+  const size_t half = content.size() / 2;
+  for (size_t at = 0; at < half; at += kPiece) {
+    ASSERT_TRUE(out.Write(std::string_view(content).substr(at, kPiece)));
+  }
+  auto reader = flight->Follow();
+  ASSERT_TRUE(reader && *reader);
+  auto source = MakeFollowSource(flight, std::move(*reader), size);
+  std::string got;
+  std::thread follower([&] { got = ReadAll(*source, content.size()); });
+  ASSERT_TRUE(Feed(out, content, half));
+  Finish(*flight, **w, content);
+  follower.join();
+  EXPECT_EQ(got.size(), content.size());
+  EXPECT_TRUE(got == content);
+}
+
+TEST_F(BlobFlightTest, ADroppedAttemptResumesFromWhatTheStoreHolds) {
+  const std::string content = Pattern(FlightWriter::kWindowMin + FlightWriter::kChunk / 2);
+  auto flight = std::make_shared<BlobFlight>();
+  auto w = store_->CreateUpload();
+  ASSERT_TRUE(w);
+  const auto size = static_cast<int64_t>(content.size());
+  FlightWriter out(*flight, **w, size);
+  flight->Run(size, w->get());
+  // The first attempt breaks off inside the third piece.
+  const size_t broken = 2 * FlightWriter::kChunk + 3 * kPiece;
+  for (size_t at = 0; at < broken; at += kPiece) {
+    ASSERT_TRUE(out.Write(std::string_view(content).substr(at, kPiece)));
+  }
+  out.Drop();
+  EXPECT_EQ((*w)->size(), static_cast<int64_t>(2 * FlightWriter::kChunk));
+  ASSERT_TRUE(Feed(out, content, static_cast<size_t>((*w)->size())));
+  EXPECT_EQ((*w)->digest(), Sha256Digest(content));
+  Finish(*flight, **w, content);
+}
+
+TEST_F(BlobFlightTest, FlightsBeyondTheWindowLimitAndSmallBlobsWriteThrough) {
+  const int64_t big = FlightWriter::kWindowMin;
+  std::vector<std::shared_ptr<BlobFlight>> flights;
+  std::vector<std::unique_ptr<storage::BlobWriter>> writers;
+  std::vector<std::unique_ptr<FlightWriter>> outs;
+  for (int i = 0; i <= FlightWriter::kWindowFlights; ++i) {
+    flights.push_back(std::make_shared<BlobFlight>());
+    auto w = store_->CreateUpload();
+    ASSERT_TRUE(w);
+    writers.push_back(std::move(*w));
+    outs.push_back(std::make_unique<FlightWriter>(*flights.back(), *writers.back(), big));
+    EXPECT_EQ(outs.back()->windowed(), i < FlightWriter::kWindowFlights) << i;
+  }
+  auto small = store_->CreateUpload();
+  ASSERT_TRUE(small);
+  auto small_flight = std::make_shared<BlobFlight>();
+  FlightWriter small_out(*small_flight, **small, big - 1);
+  EXPECT_FALSE(small_out.windowed());
+  // A place is free again once a windowed flight ends.
+  outs.front().reset();
+  auto again = store_->CreateUpload();
+  ASSERT_TRUE(again);
+  auto again_flight = std::make_shared<BlobFlight>();
+  FlightWriter again_out(*again_flight, **again, big);
+  EXPECT_TRUE(again_out.windowed());
+}
+
+}  // namespace
+}  // namespace berth::proxy
