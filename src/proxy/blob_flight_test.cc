@@ -77,81 +77,97 @@ class BlobFlightTest : public ::testing::Test {
     flight.Done(Ok());
   }
 
+  // A download of `size` bytes, started the way ProxyCache::Download starts one.
+  struct Download {
+    std::shared_ptr<BlobFlight> flight = std::make_shared<BlobFlight>();
+    std::unique_ptr<storage::BlobWriter> w;
+    std::unique_ptr<FlightWriter> out;  // refers to *flight and *w
+  };
+  Download Start(int64_t size) {
+    Download d;
+    auto w = store_->CreateUpload();
+    EXPECT_TRUE(w);
+    d.w = std::move(*w);
+    d.out = std::make_unique<FlightWriter>(*d.flight, *d.w, size);
+    d.flight->Run(size, d.w.get());
+    return d;
+  }
+
+  // A client following a flight on its own thread, from the flight's first byte.
+  class Follower {
+   public:
+    Follower(std::shared_ptr<BlobFlight> flight, size_t size) {
+      auto reader = flight->Follow();
+      if (!reader || !*reader) {
+        ADD_FAILURE() << "no reader for a running flight";
+        return;
+      }
+      source_ = MakeFollowSource(flight, std::move(*reader), static_cast<int64_t>(size));
+      thread_ = std::thread([this, size] { got_ = ReadAll(*source_, size); });
+    }
+    ~Follower() { Join(); }
+    const std::string& Join() {
+      if (thread_.joinable()) thread_.join();
+      return got_;
+    }
+
+   private:
+    std::unique_ptr<http::BodySource> source_;
+    std::string got_;
+    std::thread thread_;
+  };
+
   fs::path dir_;
   std::unique_ptr<storage::FsBlobStore> store_;
 };
 
 TEST_F(BlobFlightTest, AFollowerGetsEveryByteOfAWindowedDownload) {
   const std::string content = Pattern(FlightWriter::kWindowMin + 3 * kPiece + 12345);
-  auto flight = std::make_shared<BlobFlight>();
-  auto w = store_->CreateUpload();
-  ASSERT_TRUE(w);
-  const auto size = static_cast<int64_t>(content.size());
-  std::string got;
-  {
-    FlightWriter out(*flight, **w, size);
-    ASSERT_TRUE(out.windowed());
-    EXPECT_TRUE(flight->windowed());
-    flight->Run(size, w->get());
-    auto reader = flight->Follow();
-    ASSERT_TRUE(reader && *reader);
-    auto source = MakeFollowSource(flight, std::move(*reader), size);
-    std::thread follower([&] { got = ReadAll(*source, content.size()); });
-    Status fed = Feed(out, content, 0);
-    EXPECT_TRUE(fed) << fed.error().message;
-    Finish(*flight, **w, content);
-    follower.join();
-  }
+  Download d = Start(static_cast<int64_t>(content.size()));
+  ASSERT_TRUE(d.out->windowed());
+  EXPECT_TRUE(d.flight->windowed());
+  Follower follower(d.flight, content.size());
+  Status fed = Feed(*d.out, content, 0);
+  EXPECT_TRUE(fed) << fed.error().message;
+  Finish(*d.flight, *d.w, content);
+  const std::string& got = follower.Join();
   EXPECT_EQ(got.size(), content.size());
   EXPECT_TRUE(got == content);
-  auto stored = store_->ReadAll(*Digest::Parse(Sha256Digest(content)), size);
+  auto stored =
+      store_->ReadAll(*Digest::Parse(Sha256Digest(content)), static_cast<int64_t>(content.size()));
   ASSERT_TRUE(stored);
   EXPECT_TRUE(*stored == content);
 }
 
 TEST_F(BlobFlightTest, ALateFollowerReadsTheStoreThenTheWindow) {
   const std::string content = Pattern(FlightWriter::kWindowMin + 5 * FlightWriter::kChunk);
-  auto flight = std::make_shared<BlobFlight>();
-  auto w = store_->CreateUpload();
-  ASSERT_TRUE(w);
-  const auto size = static_cast<int64_t>(content.size());
-  FlightWriter out(*flight, **w, size);
-  flight->Run(size, w->get());
+  Download d = Start(static_cast<int64_t>(content.size()));
   // Half the blob is stored and the window has moved far past its start.
   const size_t half = content.size() / 2;
   for (size_t at = 0; at < half; at += kPiece) {
-    ASSERT_TRUE(out.Write(std::string_view(content).substr(at, kPiece)));
+    ASSERT_TRUE(d.out->Write(std::string_view(content).substr(at, kPiece)));
   }
-  auto reader = flight->Follow();
-  ASSERT_TRUE(reader && *reader);
-  auto source = MakeFollowSource(flight, std::move(*reader), size);
-  std::string got;
-  std::thread follower([&] { got = ReadAll(*source, content.size()); });
-  ASSERT_TRUE(Feed(out, content, half));
-  Finish(*flight, **w, content);
-  follower.join();
+  Follower follower(d.flight, content.size());
+  EXPECT_TRUE(Feed(*d.out, content, half));
+  Finish(*d.flight, *d.w, content);
+  const std::string& got = follower.Join();
   EXPECT_EQ(got.size(), content.size());
   EXPECT_TRUE(got == content);
 }
 
 TEST_F(BlobFlightTest, ADroppedAttemptResumesFromWhatTheStoreHolds) {
   const std::string content = Pattern(FlightWriter::kWindowMin + FlightWriter::kChunk / 2);
-  auto flight = std::make_shared<BlobFlight>();
-  auto w = store_->CreateUpload();
-  ASSERT_TRUE(w);
-  const auto size = static_cast<int64_t>(content.size());
-  FlightWriter out(*flight, **w, size);
-  flight->Run(size, w->get());
+  Download d = Start(static_cast<int64_t>(content.size()));
   // The first attempt breaks off inside the third piece.
   const size_t broken = 2 * FlightWriter::kChunk + 3 * kPiece;
   for (size_t at = 0; at < broken; at += kPiece) {
-    ASSERT_TRUE(out.Write(std::string_view(content).substr(at, kPiece)));
+    ASSERT_TRUE(d.out->Write(std::string_view(content).substr(at, kPiece)));
   }
-  out.Drop();
-  EXPECT_EQ((*w)->size(), static_cast<int64_t>(2 * FlightWriter::kChunk));
-  ASSERT_TRUE(Feed(out, content, static_cast<size_t>((*w)->size())));
-  EXPECT_EQ((*w)->digest(), Sha256Digest(content));
-  Finish(*flight, **w, content);
+  d.out->Drop();
+  EXPECT_EQ(d.w->size(), static_cast<int64_t>(2 * FlightWriter::kChunk));
+  ASSERT_TRUE(Feed(*d.out, content, static_cast<size_t>(d.w->size())));
+  EXPECT_EQ(d.w->digest(), Sha256Digest(content));
+  Finish(*d.flight, *d.w, content);
 }
 
 TEST_F(BlobFlightTest, FlightsBeyondTheWindowLimitAndSmallBlobsWriteThrough) {
