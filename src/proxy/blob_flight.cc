@@ -179,6 +179,8 @@ Status FlightWriter::Next() {
   // window hands out new references, so a count of one stays one.
   for (auto& chunk : pool_) {
     if (chunk.use_count() == 1) {
+      // use_count reads relaxed: order the reuse after the last holder's reads.
+      std::atomic_thread_fence(std::memory_order_acquire);
       chunk->size = 0;
       current_ = chunk;
       return Ok();
