@@ -134,11 +134,11 @@ Status FlightWriter::Write(std::span<const char> data) {
   if (!windowed_) return writer_.Write(data);
   while (!data.empty()) {
     if (!current_) BERTH_TRY(Next());
-    const size_t n = std::min(data.size(), current_->capacity - current_->size);
+    const size_t n = std::min(data.size(), kChunk - current_->size);
     std::memcpy(current_->data.get() + current_->size, data.data(), n);
     current_->size += n;
     data = data.subspan(n);
-    if (current_->size == current_->capacity) BERTH_TRY(StartWrite());
+    if (current_->size == kChunk) BERTH_TRY(StartWrite());
   }
   return Ok();
 }
@@ -189,7 +189,6 @@ Status FlightWriter::Next() {
   auto chunk = std::make_shared<FlightChunk>();
   chunk->data = storage::NewWriteBuffer(kChunk);
   if (!chunk->data) return Fail(ErrorCode::kInternal, "out of memory for a download buffer");
-  chunk->capacity = kChunk;
   // The window's, one filling, one being written: more (a follower still copying from
   // one) are rare and not kept.
   if (pool_.size() < BlobFlight::kWindowChunks + 2) pool_.push_back(chunk);

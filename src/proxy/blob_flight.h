@@ -43,8 +43,7 @@ namespace berth::proxy {
 struct FlightChunk {
   int64_t offset = 0;  // in the blob
   size_t size = 0;
-  size_t capacity = 0;
-  storage::WriteBuffer data;
+  storage::WriteBuffer data;  // FlightWriter::kChunk bytes
 };
 
 class BlobFlight {
