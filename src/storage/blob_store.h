@@ -81,6 +81,11 @@ class BlobWriter {
   // should stay in memory caches rather than go straight to the device. Call before the
   // first Write, from the writing thread.
   virtual void ExpectReaders() {}
+  // Says that nobody waits for Commit while the bytes arrive (they are served from
+  // elsewhere meanwhile), so the writer should not make them durable behind the writes:
+  // on a shared device those flushes slow the writes down, and Commit flushes once.
+  // Call before the first Write, from the writing thread.
+  virtual void DeferSync() {}
 };
 
 class BlobStore {

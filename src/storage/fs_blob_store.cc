@@ -267,6 +267,7 @@ class FsBlobWriter final : public BlobWriter {
   // stalls the appends (and so the readers) behind other files' writeback. Commit
   // flushes once; the readers have had every byte by then.
   void ExpectReaders() override { direct_failed_ = true; }
+  void DeferSync() override { defer_sync_ = true; }
 
   Result<std::unique_ptr<BlobReader>> OpenWritten(int64_t size) const override {
     int err = 0;
@@ -320,7 +321,7 @@ class FsBlobWriter final : public BlobWriter {
   // overlaps that cost with receiving and hashing, so Commit's fdatasync has little left.
   // Errors are ignored here: Commit's own fdatasync reports them.
   void MaybeSyncInBackground() {
-    if (unsynced_ < kBackgroundSyncBytes) return;
+    if (defer_sync_ || unsynced_ < kBackgroundSyncBytes) return;
     if (syncer_ && !syncer_->Idle()) return;
     if (!syncer_) syncer_ = std::make_unique<HelperThread>();
     syncer_->Finish();
@@ -351,6 +352,7 @@ class FsBlobWriter final : public BlobWriter {
   UniqueFd fd_;         // buffered, O_APPEND; holds the session lock
   UniqueFd direct_fd_;  // O_DIRECT, opened on the first large aligned append
   bool direct_failed_ = false;
+  bool defer_sync_ = false;               // no background flushes: Commit's is the only one
   std::unique_ptr<HelperThread> helper_;  // writes the direct part
   std::unique_ptr<HelperThread> syncer_;  // background fdatasync; uses fd_
   int64_t unsynced_ = 0;                  // direct bytes since the last background sync
