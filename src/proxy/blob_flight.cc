@@ -83,10 +83,54 @@ void BlobFlight::Done(Status result) {
 }
 
 void BlobFlight::Publish(std::shared_ptr<const FlightChunk> chunk) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   if (phase_ == Phase::kDone) return;
+  if (window_.size() >= kWindowChunks) {
+    const FlightChunk& leaving = *window_.front();
+    const int64_t end = leaving.offset + static_cast<int64_t>(leaving.size);
+    // Followers behind the window read the store and are not waited for.
+    auto reading = [&](const std::shared_ptr<Follower>& f) {
+      const int64_t sent = f->sent.load();
+      return !f->waited_out && sent >= leaving.offset && sent < end;
+    };
+    auto none_reading = [&] { return std::ranges::none_of(followers_, reading); };
+    if (!none_reading()) {
+      publisher_waits_.store(true);
+      if (!advanced_.wait_for(lock, kFollowerWait, none_reading)) {
+        for (const auto& f : followers_) {
+          if (reading(f)) f->waited_out = true;
+        }
+      }
+      publisher_waits_.store(false);
+    }
+  }
   window_.push_back(std::move(chunk));
   while (window_.size() > kWindowChunks) window_.pop_front();
+}
+
+std::shared_ptr<BlobFlight::Follower> BlobFlight::Join() {
+  auto follower = std::make_shared<Follower>();
+  std::lock_guard lock(mu_);
+  followers_.push_back(follower);
+  return follower;
+}
+
+void BlobFlight::Leave(const std::shared_ptr<Follower>& follower) {
+  {
+    std::lock_guard lock(mu_);
+    std::erase(followers_, follower);
+  }
+  advanced_.notify_all();
+}
+
+void BlobFlight::Advance(Follower& follower, int64_t sent) {
+  follower.sent.store(sent);
+  // Both seq_cst: either the publisher sees the new place when it checks, or this sees
+  // it waiting; the lock orders the notification after its wait began.
+  if (publisher_waits_.load()) {
+    std::lock_guard lock(mu_);
+    advanced_.notify_all();
+  }
 }
 
 BlobFlight::Place BlobFlight::Find(int64_t offset) const {
@@ -116,6 +160,7 @@ FlightWriter::FlightWriter(BlobFlight& flight, storage::BlobWriter& writer, int6
       windowed_ = true;
       helper_ = std::make_unique<boost::asio::thread_pool>(1);
       flight_.SetWindowed();
+      writer_.DeferSync();
     } else {
       windowed_flights.fetch_sub(1);
     }
@@ -147,14 +192,15 @@ Status FlightWriter::StartWrite() {
   BERTH_TRY(WaitWrite());
   if (!current_ || current_->size == 0) return Ok();
   current_->offset = writer_.size();
-  std::packaged_task<Status()> task([this, chunk = std::move(current_)]() -> Status {
-    BERTH_TRY(writer_.Write(std::span<const char>(chunk->data.get(), chunk->size)));
-    flight_.Publish(chunk);
-    return Ok();
+  std::shared_ptr<FlightChunk> chunk = std::move(current_);
+  std::packaged_task<Status()> task([this, chunk]() -> Status {
+    return writer_.Write(std::span<const char>(chunk->data.get(), chunk->size));
   });
-  current_.reset();
   in_flight_ = task.get_future();
   boost::asio::post(*helper_, std::move(task));
+  // Followers may send the piece while it is written (every piece before it is stored);
+  // the device works while Publish waits for a slow one.
+  flight_.Publish(std::move(chunk));
   return Ok();
 }
 
@@ -202,7 +248,11 @@ class FollowSource final : public http::BodySource {
  public:
   FollowSource(std::shared_ptr<BlobFlight> flight, std::unique_ptr<storage::BlobReader> reader,
                int64_t size)
-      : flight_(std::move(flight)), reader_(std::move(reader)), size_(size) {}
+      : flight_(std::move(flight)),
+        place_(flight_->Join()),
+        reader_(std::move(reader)),
+        size_(size) {}
+  ~FollowSource() override { flight_->Leave(place_); }
 
   // Blocking variant (not used by the server): polls until bytes arrive.
   Result<size_t> Read(std::span<char> buf) override {
@@ -263,6 +313,7 @@ class FollowSource final : public http::BodySource {
       std::memcpy(buf.data(), chunk->data.get() + from, n);
       sent_ += static_cast<int64_t>(n);
       unread_ += static_cast<int64_t>(n);
+      flight_->Advance(*place_, sent_);
       return n;
     }
     if (!place.from_store) return 0;  // the next piece is on its way
@@ -274,6 +325,7 @@ class FollowSource final : public http::BodySource {
     if (!n) return n;
     if (*n > 0) {
       sent_ += static_cast<int64_t>(*n);
+      flight_->Advance(*place_, sent_);
       return n;
     }
     if (!ended) return 0;
@@ -291,6 +343,7 @@ class FollowSource final : public http::BodySource {
   }
 
   std::shared_ptr<BlobFlight> flight_;
+  std::shared_ptr<BlobFlight::Follower> place_;
   std::unique_ptr<storage::BlobReader> reader_;
   const int64_t size_;
   int64_t sent_ = 0;

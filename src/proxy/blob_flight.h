@@ -11,6 +11,12 @@
 // window) for followers; at most kWindowFlights flights hold a window at once (memory
 // stays bounded), the others write through the page cache.
 //
+// A piece joins the window when it is handed to the disk, so clients are served while it
+// is written. The downloader does not push a piece out of the window while a follower
+// is still reading it (one behind the window, which reads the store, is not waited for): it waits
+// for that follower up to kFollowerWait, once per follower; one that is slower still (a slow
+// client) reads what it misses from the store.
+//
 // FollowSource serves a client from a flight: it takes the bytes from the window while
 // they are there, else reads those already written from the store and, when it has
 // caught up, waits on a timer (never blocking an io thread) until more arrive or the
@@ -23,6 +29,7 @@
 
 #include <atomic>
 #include <boost/asio/thread_pool.hpp>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -85,8 +92,20 @@ class BlobFlight {
   // so that they stay inside it.
   bool windowed() const { return windowed_.load(std::memory_order_relaxed); }
   void SetWindowed() { windowed_.store(true, std::memory_order_relaxed); }
-  // The downloader's newest written piece; the flight keeps the last kWindowChunks.
+  static constexpr std::chrono::milliseconds kFollowerWait{100};
+  // The downloader's newest piece, whose bytes before it are all in the store; the
+  // flight keeps the last kWindowChunks. Blocks (see above) while a follower that has
+  // not been waited for before is still reading the piece that leaves the window.
   void Publish(std::shared_ptr<const FlightChunk> chunk);
+  // A follower's place in the blob, which the downloader waits for.
+  struct Follower {
+    std::atomic<int64_t> sent{0};  // bytes the follower has taken
+    bool waited_out = false;       // GUARDED_BY(mu_): was too slow once; not waited for
+  };
+  std::shared_ptr<Follower> Join();
+  void Leave(const std::shared_ptr<Follower>& follower);
+  // The follower has taken the bytes up to `sent`.
+  void Advance(Follower& follower, int64_t sent);
   // Where a follower finds byte `offset`: in a kept piece (`chunk`), in the store
   // (`from_store`: the window has moved past it, or there is none), or not yet anywhere
   // (neither: wait). The store may hold bytes before the window does; a follower waits
@@ -109,6 +128,9 @@ class BlobFlight {
   std::atomic<int> verdict_{0};
   std::atomic<bool> windowed_{false};
   std::deque<std::shared_ptr<const FlightChunk>> window_;  // GUARDED_BY(mu_)
+  std::vector<std::shared_ptr<Follower>> followers_;       // GUARDED_BY(mu_)
+  std::condition_variable advanced_;                       // a follower moved or left
+  std::atomic<bool> publisher_waits_{false};
 };
 
 // The downloader's writer: the sink for the upstream's bytes. For a download that holds

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -195,6 +197,70 @@ TEST_F(BlobFlightTest, FlightsBeyondTheWindowLimitAndSmallBlobsWriteThrough) {
   auto again_flight = std::make_shared<BlobFlight>();
   FlightWriter again_out(*again_flight, **again, big);
   EXPECT_TRUE(again_out.windowed());
+}
+
+// The window's waiting, on BlobFlight alone: pieces of kChunk bytes whose contents do
+// not matter here.
+class FlightWindowTest : public ::testing::Test {
+ protected:
+  using Clock = std::chrono::steady_clock;
+
+  FlightWindowTest() { flight_.SetWindowed(); }
+
+  // Publishes piece `index` and returns how long that took.
+  Clock::duration Publish(int index) {
+    auto chunk = std::make_shared<FlightChunk>();
+    chunk->offset = static_cast<int64_t>(index) * static_cast<int64_t>(FlightWriter::kChunk);
+    chunk->size = FlightWriter::kChunk;
+    const auto start = Clock::now();
+    flight_.Publish(std::move(chunk));
+    return Clock::now() - start;
+  }
+  static int64_t End(int index) {
+    return static_cast<int64_t>(index + 1) * static_cast<int64_t>(FlightWriter::kChunk);
+  }
+
+  BlobFlight flight_;
+};
+
+TEST_F(FlightWindowTest, TheDownloaderWaitsForAFollowerStillReadingTheLeavingPiece) {
+  auto follower = flight_.Join();
+  Publish(0);
+  Publish(1);
+  std::atomic<bool> moved{false};
+  std::thread reader([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    moved.store(true);
+    flight_.Advance(*follower, End(0));
+  });
+  Publish(2);  // piece 0 leaves the window
+  EXPECT_TRUE(moved.load());
+  reader.join();
+  flight_.Leave(follower);
+}
+
+TEST_F(FlightWindowTest, AFollowerTooSlowIsWaitedForOnceThenLeftToTheStore) {
+  auto stalled = flight_.Join();
+  Publish(0);
+  Publish(1);
+  EXPECT_GE(Publish(2), BlobFlight::kFollowerWait);
+  // Each later piece would cost as much again if the stalled follower were still waited for.
+  Clock::duration later{};
+  for (int i = 3; i < 10; ++i) later += Publish(i);
+  EXPECT_LT(later, 3 * BlobFlight::kFollowerWait);
+  flight_.Leave(stalled);
+}
+
+TEST_F(FlightWindowTest, FollowersBehindTheWindowOrGoneAreNotWaitedFor) {
+  for (int i = 0; i < 4; ++i) Publish(i);
+  auto late = flight_.Join();  // at 0, reading the store
+  auto gone = flight_.Join();
+  flight_.Advance(*gone, End(2));  // inside the window, then leaves
+  flight_.Leave(gone);
+  Clock::duration took{};
+  for (int i = 4; i < 10; ++i) took += Publish(i);
+  EXPECT_LT(took, BlobFlight::kFollowerWait);
+  flight_.Leave(late);
 }
 
 }  // namespace

@@ -12,8 +12,11 @@ real CNCF registry upstream behind a counting, fault-injecting forwarder:
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import re
 import subprocess
+import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -167,6 +170,71 @@ def test_concurrent_cold_pulls_fetch_each_blob_once(pberth, tmp_path):
         for d in dests:
             check_dir_copy(d, img)
         assert upstream.gets("blobs") == {d: 1 for d in img.blobs}, upstream.proxy.log
+    finally:
+        upstream.stop()
+
+
+def test_large_blob_reaches_fast_slow_and_late_clients_from_one_download(pberth, tmp_path):
+    # Large enough for the download to be written a piece at a time and kept in a window
+    # of recent pieces; the slow client stalls past the time the download waits for it
+    # and the late one joins halfway, so both read some of the blob back from the store.
+    size = 80 << 20
+    upstream = Upstream(tmp_path, Fault.stall(0.5, after=1 << 20, method="GET",
+                                              path=r"/blobs/sha256:"))
+    try:
+        project = proxy_project(pberth, upstream)
+        repo = "team/big"
+        layer = os.urandom(size)
+        digest = upstream.client.push_blob(repo, layer)
+        config = b"{}"
+        manifest = json.dumps({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                       "digest": upstream.client.push_blob(repo, config),
+                       "size": len(config)},
+            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
+                        "digest": digest, "size": size}],
+        }).encode()
+        r = upstream.client.put_manifest(repo, "v1", manifest)
+        assert r.status_code == 201, r.text
+        client = Registry(pberth.url, auth=pberth.admin)
+        assert client.get_manifest(f"{project}/{repo}", "v1").status_code == 200
+
+        halfway = threading.Event()
+        got: dict[str, object] = {}
+
+        def pull(name: str, pause_at: int | None = None, after: threading.Event | None = None):
+            try:
+                if after is not None:
+                    assert after.wait(60), "the first client never got halfway"
+                r = Registry(pberth.url, auth=pberth.admin).get(
+                    f"/v2/{project}/{repo}/blobs/{digest}", stream=True)
+                assert r.status_code == 200, r.text
+                h, n = hashlib.sha256(), 0
+                for chunk in r.iter_content(1 << 20):
+                    h.update(chunk)
+                    n += len(chunk)
+                    if name == "fast" and n >= size // 2:
+                        halfway.set()
+                    if pause_at is not None and n >= pause_at:
+                        time.sleep(0.5)
+                        pause_at = None
+                got[name] = ("sha256:" + h.hexdigest(), n)
+            except Exception as e:  # reported below, with the client's name
+                got[name] = e
+            finally:
+                halfway.set()
+
+        clients = [threading.Thread(target=pull, args=("fast",)),
+                   threading.Thread(target=pull, args=("slow", 8 << 20)),
+                   threading.Thread(target=pull, args=("late", None, halfway))]
+        for t in clients:
+            t.start()
+        for t in clients:
+            t.join(120)
+        assert got == {name: (digest, size) for name in ("fast", "slow", "late")}
+        assert upstream.gets("blobs") == {digest: 1}, upstream.proxy.log
     finally:
         upstream.stop()
 
