@@ -84,6 +84,9 @@ class BodySource {
     (void)max;
     return Fail(ErrorCode::kInternal, "this body source lends no bytes");
   }
+  // What the server calls: Lend, for a source that waits for its bytes without blocking
+  // the io thread. The default is Lend.
+  virtual Task<Result<std::span<const char>>> LendAsync(size_t max) { co_return Lend(max); }
 };
 
 struct Response {

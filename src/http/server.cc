@@ -296,7 +296,7 @@ struct Server::Impl {
     }
     if (source.Lendable()) {
       while (length > 0) {
-        Result<std::span<const char>> bytes = source.Lend(length);
+        Result<std::span<const char>> bytes = co_await source.LendAsync(length);
         if (!bytes || bytes->empty()) co_return false;
         stream.expires_after(kIoTimeout);
         boost::system::error_code ec;

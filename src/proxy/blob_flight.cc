@@ -246,6 +246,8 @@ namespace {
 
 class FollowSource final : public http::BodySource {
  public:
+  using Bytes = std::span<const char>;
+
   FollowSource(std::shared_ptr<BlobFlight> flight, std::unique_ptr<storage::BlobReader> reader,
                int64_t size)
       : flight_(std::move(flight)),
@@ -254,33 +256,42 @@ class FollowSource final : public http::BodySource {
         size_(size) {}
   ~FollowSource() override { flight_->Leave(place_); }
 
-  // Blocking variant (not used by the server): polls until bytes arrive.
+  // The server takes the bytes lent; Read copies them (tests).
   Result<size_t> Read(std::span<char> buf) override {
+    auto bytes = Lend(buf.size());
+    if (!bytes) return Fail(bytes.error());
+    std::memcpy(buf.data(), bytes->data(), bytes->size());
+    return bytes->size();
+  }
+
+  bool Lendable() const override { return true; }
+
+  // Blocking variant (not used by the server): polls until bytes arrive.
+  Result<Bytes> Lend(size_t max) override {
     auto wait = kFirstWait;
     for (;;) {
       const bool ended = flight_->done();
-      auto n = Step(buf, ended);
-      if (n && *n > 0 && sent_ >= size_) {
+      Result<Bytes> bytes = Step(max, ended);
+      if (!bytes) return bytes;
+      if (!bytes->empty() && sent_ >= size_) {
         while (flight_->verdict() == 0) std::this_thread::sleep_for(kFirstWait);
-        return Judged(*n);
+        return Judged(*bytes);
       }
-      if (!n || *n > 0 || sent_ >= size_) return n;
+      if (!bytes->empty() || sent_ >= size_) return bytes;
       std::this_thread::sleep_for(wait);
-      wait = flight_->windowed() ? kFirstWait : std::min(wait * 2, kLongestWait);
+      wait = NextWait(wait);
     }
   }
 
-  http::Task<Result<size_t>> ReadAsync(std::span<char> buf) override {
+  http::Task<Result<Bytes>> LendAsync(size_t max) override {
     auto wait = kFirstWait;
     for (;;) {
       const bool ended = flight_->done();
-      Result<size_t> n = Step(buf, ended);
-      const bool last = n && *n > 0 && sent_ >= size_;
-      if (!last && (!n || *n > 0 || sent_ >= size_)) co_return n;
+      Result<Bytes> bytes = Step(max, ended);
+      if (!bytes) co_return bytes;
+      const bool last = !bytes->empty() && sent_ >= size_;
+      if (!last && (!bytes->empty() || sent_ >= size_)) co_return bytes;
       // Caught up with the writer, or holding the last bytes until the digest is judged.
-      if (!last || flight_->verdict() != 0) {
-        if (last) co_return Judged(*n);
-      }
       boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
       if (last) {
         while (flight_->verdict() == 0) {
@@ -288,55 +299,64 @@ class FollowSource final : public http::BodySource {
           boost::system::error_code ec;
           co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
         }
-        co_return Judged(*n);
+        co_return Judged(*bytes);
       }
       timer.expires_after(wait);
       boost::system::error_code ec;
       co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-      wait = flight_->windowed() ? kFirstWait : std::min(wait * 2, kLongestWait);
+      wait = NextWait(wait);
     }
   }
 
  private:
   static constexpr std::chrono::milliseconds kFirstWait{1};
   static constexpr std::chrono::milliseconds kLongestWait{16};
+  // For the bytes read back from the store (the window's are lent as they are).
+  static constexpr size_t kStoreBuffer = 1 << 20;
 
-  // One read. `ended` is whether the flight had ended before the read, so that reading
-  // nothing then means nothing more will come.
-  Result<size_t> Step(std::span<char> buf, bool ended) {
-    if (sent_ >= size_) return 0;
+  std::chrono::milliseconds NextWait(std::chrono::milliseconds wait) const {
+    return flight_->windowed() ? kFirstWait : std::min(wait * 2, kLongestWait);
+  }
+
+  // One try: up to `max` next bytes, valid until the next call; none when they have not
+  // arrived yet (or at the end). `ended` is whether the flight had ended before the try,
+  // so that finding nothing then means nothing more will come.
+  Result<Bytes> Step(size_t max, bool ended) {
+    lent_.reset();
+    if (sent_ >= size_) return Bytes();
+    max = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(max), size_ - sent_));
     BlobFlight::Place place = flight_->Find(sent_);
-    if (const auto& chunk = place.chunk) {
-      const size_t from = static_cast<size_t>(sent_ - chunk->offset);
-      const size_t n =
-          std::min({buf.size(), chunk->size - from, static_cast<size_t>(size_ - sent_)});
-      std::memcpy(buf.data(), chunk->data.get() + from, n);
+    if (place.chunk) {
+      lent_ = std::move(place.chunk);  // keeps the piece from being reused meanwhile
+      const size_t from = static_cast<size_t>(sent_ - lent_->offset);
+      const size_t n = std::min(max, lent_->size - from);
       sent_ += static_cast<int64_t>(n);
       unread_ += static_cast<int64_t>(n);
       flight_->Advance(*place_, sent_);
-      return n;
+      return Bytes(lent_->data.get() + from, n);
     }
-    if (!place.from_store) return 0;  // the next piece is on its way
+    if (!place.from_store) return Bytes();  // the next piece is on its way
     if (unread_ > 0) {
       BERTH_TRY(reader_->Skip(unread_));  // written already: they came from the window
       unread_ = 0;
     }
-    auto n = reader_->Read(buf);
-    if (!n) return n;
+    if (!store_buffer_) store_buffer_ = std::make_unique<char[]>(kStoreBuffer);
+    auto n = reader_->Read(std::span<char>(store_buffer_.get(), std::min(max, kStoreBuffer)));
+    if (!n) return Fail(n.error());
     if (*n > 0) {
       sent_ += static_cast<int64_t>(*n);
       flight_->Advance(*place_, sent_);
-      return n;
+      return Bytes(store_buffer_.get(), *n);
     }
-    if (!ended) return 0;
+    if (!ended) return Bytes();
     Status result = flight_->Wait();
     if (!result) return Fail(result.error());
     return Fail(ErrorCode::kInternal, "the downloaded blob is shorter than the upstream announced");
   }
 
-  // The last `n` bytes, once the flight has judged the blob.
-  Result<size_t> Judged(size_t n) {
-    if (flight_->verdict() > 0) return n;
+  // The last bytes, once the flight has judged the blob.
+  Result<Bytes> Judged(Bytes bytes) {
+    if (flight_->verdict() > 0) return bytes;
     Status result = flight_->Wait();
     if (!result) return Fail(result.error());
     return Fail(ErrorCode::kDigestInvalid, "the downloaded blob does not match its digest");
@@ -348,6 +368,8 @@ class FollowSource final : public http::BodySource {
   const int64_t size_;
   int64_t sent_ = 0;
   int64_t unread_ = 0;  // bytes sent from the window that the store reader has not passed
+  std::shared_ptr<const FlightChunk> lent_;  // the piece the last bytes lent are in
+  std::unique_ptr<char[]> store_buffer_;
 };
 
 }  // namespace
