@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <thread>
+#include <utility>
 
 namespace berth::proxy {
 
@@ -69,6 +70,39 @@ std::set<std::string> BlobFlight::Finish() {
   return repositories_;
 }
 
+void BlobFlight::Verdict(bool verified) {
+  verdict_.store(verified ? 1 : -1, std::memory_order_release);
+  Progress();
+}
+
+uint64_t BlobFlight::progress() const {
+  std::lock_guard lock(mu_);
+  return progress_;
+}
+
+void BlobFlight::OnProgress(Follower& follower, uint64_t seen, std::function<void()> wake) {
+  {
+    std::lock_guard lock(mu_);
+    if (progress_ == seen) {
+      follower.wake = std::move(wake);
+      return;
+    }
+  }
+  wake();
+}
+
+void BlobFlight::Progress() {
+  std::vector<std::function<void()>> wakes;
+  {
+    std::lock_guard lock(mu_);
+    ++progress_;
+    for (const auto& follower : followers_) {
+      if (follower->wake) wakes.push_back(std::exchange(follower->wake, nullptr));
+    }
+  }
+  for (auto& wake : wakes) wake();
+}
+
 void BlobFlight::Done(Status result) {
   if (verdict() == 0) Verdict(false);
   {
@@ -80,6 +114,7 @@ void BlobFlight::Done(Status result) {
   }
   done_.store(true, std::memory_order_release);
   cv_.notify_all();
+  Progress();
 }
 
 void BlobFlight::Publish(std::shared_ptr<const FlightChunk> chunk) {
@@ -106,6 +141,8 @@ void BlobFlight::Publish(std::shared_ptr<const FlightChunk> chunk) {
   }
   window_.push_back(std::move(chunk));
   while (window_.size() > kWindowChunks) window_.pop_front();
+  lock.unlock();
+  Progress();
 }
 
 std::shared_ptr<BlobFlight::Follower> BlobFlight::Join() {
@@ -286,24 +323,23 @@ class FollowSource final : public http::BodySource {
   http::Task<Result<Bytes>> LendAsync(size_t max) override {
     auto wait = kFirstWait;
     for (;;) {
+      const uint64_t seen = flight_->progress();
       const bool ended = flight_->done();
       Result<Bytes> bytes = Step(max, ended);
       if (!bytes) co_return bytes;
       const bool last = !bytes->empty() && sent_ >= size_;
       if (!last && (!bytes->empty() || sent_ >= size_)) co_return bytes;
-      // Caught up with the writer, or holding the last bytes until the digest is judged.
-      boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
-      if (last) {
-        while (flight_->verdict() == 0) {
-          timer.expires_after(kFirstWait);
-          boost::system::error_code ec;
-          co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+      if (last) {  // held back until the digest is judged
+        for (;;) {
+          const uint64_t before = flight_->progress();
+          if (flight_->verdict() != 0) break;
+          co_await WaitForProgress(before, kLongestWait);
         }
         co_return Judged(*bytes);
       }
-      timer.expires_after(wait);
-      boost::system::error_code ec;
-      co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+      // Caught up with the writer. A windowed flight wakes its followers for each piece;
+      // other downloads write through the store, which wakes nobody: poll, backing off.
+      co_await WaitForProgress(seen, flight_->windowed() ? kLongestWait : wait);
       wait = NextWait(wait);
     }
   }
@@ -316,6 +352,20 @@ class FollowSource final : public http::BodySource {
 
   std::chrono::milliseconds NextWait(std::chrono::milliseconds wait) const {
     return flight_->windowed() ? kFirstWait : std::min(wait * 2, kLongestWait);
+  }
+
+  // Waits, without blocking the io thread, until the flight's progress moves past `seen`
+  // or `longest` has passed. The wake is posted to this connection's io_context, whose
+  // one thread runs this coroutine: it cancels the wait once the wait has begun.
+  http::Task<void> WaitForProgress(uint64_t seen, std::chrono::milliseconds longest) {
+    auto executor = co_await boost::asio::this_coro::executor;
+    auto timer = std::make_shared<boost::asio::steady_timer>(executor);
+    timer->expires_after(longest);
+    flight_->OnProgress(*place_, seen, [executor, timer] {
+      boost::asio::post(executor, [timer] { timer->cancel(); });
+    });
+    boost::system::error_code ec;
+    co_await timer->async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
   }
 
   // One try: up to `max` next bytes, valid until the next call; none when they have not

@@ -33,6 +33,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -78,7 +79,7 @@ class BlobFlight {
   void Run(int64_t size, const storage::BlobWriter* writer);
   // Every byte arrived and matched the digest (or not). Readers may still join until
   // Finish; their OpenWritten fails once the writer has committed.
-  void Verdict(bool verified) { verdict_.store(verified ? 1 : -1, std::memory_order_release); }
+  void Verdict(bool verified);
   // No more readers (call before Cancel, which ends OpenWritten; a commit may come
   // first: readers then find OpenWritten failing and wait); returns the repositories
   // to link.
@@ -101,11 +102,19 @@ class BlobFlight {
   struct Follower {
     std::atomic<int64_t> sent{0};  // bytes the follower has taken
     bool waited_out = false;       // GUARDED_BY(mu_): was too slow once; not waited for
+    std::function<void()> wake;    // GUARDED_BY(mu_): see OnProgress
   };
   std::shared_ptr<Follower> Join();
   void Leave(const std::shared_ptr<Follower>& follower);
   // The follower has taken the bytes up to `sent`.
   void Advance(Follower& follower, int64_t sent);
+
+  // ---- waking followers
+  // Moves whenever a follower may find something new: a piece, the verdict, the end.
+  uint64_t progress() const;
+  // Calls `wake` once, on the publishing thread, when progress moves past `seen` (at
+  // once if it has); replaces the follower's earlier `wake` if that has not been called.
+  void OnProgress(Follower& follower, uint64_t seen, std::function<void()> wake);
   // Where a follower finds byte `offset`: in a kept piece (`chunk`), in the store
   // (`from_store`: the window has moved past it, or there is none), or not yet anywhere
   // (neither: wait). The store may hold bytes before the window does; a follower waits
@@ -131,6 +140,10 @@ class BlobFlight {
   std::vector<std::shared_ptr<Follower>> followers_;       // GUARDED_BY(mu_)
   std::condition_variable advanced_;                       // a follower moved or left
   std::atomic<bool> publisher_waits_{false};
+  uint64_t progress_ = 0;  // GUARDED_BY(mu_)
+
+  // Moves progress on and calls the followers' wakes; call without mu_ held.
+  void Progress();
 };
 
 // The downloader's writer: the sink for the upstream's bytes. For a download that holds

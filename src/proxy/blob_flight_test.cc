@@ -263,5 +263,27 @@ TEST_F(FlightWindowTest, FollowersBehindTheWindowOrGoneAreNotWaitedFor) {
   flight_.Leave(late);
 }
 
+TEST_F(FlightWindowTest, AWaitingFollowerIsWokenOnceByTheNextPieceTheVerdictOrTheEnd) {
+  auto follower = flight_.Join();
+  int woken = 0;
+  auto wake = [&woken] { ++woken; };
+  uint64_t seen = flight_.progress();
+  flight_.OnProgress(*follower, seen, wake);
+  EXPECT_EQ(woken, 0);
+  Publish(0);
+  EXPECT_EQ(woken, 1);
+  Publish(1);  // called once only
+  EXPECT_EQ(woken, 1);
+  flight_.OnProgress(*follower, seen, wake);  // progress moved since: at once
+  EXPECT_EQ(woken, 2);
+  flight_.OnProgress(*follower, flight_.progress(), wake);
+  flight_.Verdict(true);
+  EXPECT_EQ(woken, 3);
+  flight_.OnProgress(*follower, flight_.progress(), wake);
+  flight_.Done(Ok());
+  EXPECT_EQ(woken, 4);
+  flight_.Leave(follower);
+}
+
 }  // namespace
 }  // namespace berth::proxy
