@@ -7,22 +7,21 @@
 //
 // A large download (kWindowMin bytes or more) goes to the store a whole aligned piece at
 // a time (FlightWriter), so that it reaches the disk with O_DIRECT instead of filling
-// fresh page-cache pages, and the flight keeps its last written pieces in memory (the
-// window) for followers; at most kWindowFlights flights hold a window at once (memory
-// stays bounded), the others write through the page cache.
+// fresh page-cache pages, and the flight keeps its last pieces in memory (the window)
+// for followers; at most kWindowFlights flights hold a window at once (memory stays
+// bounded), the others write through the page cache. A piece joins the window when it
+// is handed to the disk, so clients are sent it while it is written. The downloader
+// does not push a piece out of the window while a follower is still reading it: it
+// waits for that follower up to kFollowerWait, once per follower; one slower still (a
+// slow client), like one behind the window, reads what it misses from the store.
 //
-// A piece joins the window when it is handed to the disk, so clients are served while it
-// is written. The downloader does not push a piece out of the window while a follower
-// is still reading it (one behind the window, which reads the store, is not waited for): it waits
-// for that follower up to kFollowerWait, once per follower; one that is slower still (a slow
-// client) reads what it misses from the store.
-//
-// FollowSource serves a client from a flight: it takes the bytes from the window while
-// they are there, else reads those already written from the store and, when it has
-// caught up, waits on a timer (never blocking an io thread) until more arrive or the
-// flight ends. The last bytes are held back until the whole blob has
-// matched its digest, so a client never receives a complete wrong blob: if the flight
-// fails, the client gets an error instead and the server closes the connection.
+// FollowSource serves a client from a flight: it lends the server the bytes in the
+// window while they are there, else reads those already written from the store and,
+// when it has caught up, waits (never blocking an io thread) until the flight wakes it
+// with the next piece, or polls while the flight has no window. The last bytes are held
+// back until the whole blob has matched its digest, so a client never receives a
+// complete wrong blob: if the flight fails, the client gets an error instead and the
+// server closes the connection.
 //
 // Thread safety: every method may be called from any thread.
 #pragma once
