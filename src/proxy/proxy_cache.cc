@@ -97,20 +97,22 @@ Result<ProxyCache::Upstream> ProxyCache::Connect(const metadata::Project& projec
   if (view->status == "unhealthy") {
     up.unhealthy = view->last_error.empty() ? "it is marked unhealthy" : view->last_error;
   }
-  std::lock_guard lock(mu_);
-  CachedEnd& cached = ends_[project.registry_id];
-  if (!cached.end || cached.update_time != view->update_time) {
-    // One attempt per request: the cache retries what is worth retrying itself, and a
-    // cached copy is served at the first failure instead of after a retry back-off.
-    auto adapter = endpoints_.Connect(project.registry_id, 1);
-    if (!adapter) return Unreachable(up.name, adapter.error().message);
-    cached.end =
-        replication::MakeRemoteEnd(std::move(*adapter), fmt::format("{} {}", view->type, view->url),
-                                   remote::HostPort(view->url));
-    if (options_.decorate) cached.end = options_.decorate(std::move(cached.end));
-    cached.update_time = view->update_time;
-  }
-  up.end = cached.end;
+  auto end = ends_.Get(project.registry_id, view->update_time,
+                       [&]() -> Result<std::shared_ptr<replication::RegistryEnd>> {
+                         // One attempt per request: the cache retries what is worth retrying
+                         // itself, and a cached copy is served at the first failure instead of
+                         // after a retry back-off.
+                         auto adapter = endpoints_.Connect(project.registry_id, 1);
+                         if (!adapter) return Unreachable(up.name, adapter.error().message);
+                         std::shared_ptr<replication::RegistryEnd> made =
+                             replication::MakeRemoteEnd(std::move(*adapter),
+                                                        fmt::format("{} {}", view->type, view->url),
+                                                        remote::HostPort(view->url));
+                         if (options_.decorate) made = options_.decorate(std::move(made));
+                         return made;
+                       });
+  if (!end) return Fail(end.error());
+  up.end = std::move(*end);
   return up;
 }
 

@@ -42,6 +42,7 @@
 #include "proxy/single_flight.h"
 #include "proxy/upstream_limits.h"
 #include "registry/pull_through.h"
+#include "replication/transfer/kept_ends.h"
 #include "replication/transfer/local_end.h"
 #include "replication/transfer/registry_end.h"
 #include "replication/transfer/transfer.h"
@@ -134,12 +135,8 @@ class ProxyCache : public registry::PullThrough {
   UpstreamLimits limits_;
   std::shared_ptr<std::atomic<bool>> cancel_ = std::make_shared<std::atomic<bool>>(false);
 
-  struct CachedEnd {
-    std::string update_time;
-    std::shared_ptr<replication::RegistryEnd> end;
-  };
-  std::mutex mu_;
-  std::map<int64_t, CachedEnd> ends_;                                // by endpoint id
+  replication::KeptEnds ends_;  // of the projects' endpoints
+  std::mutex mu_;               // guards the flights and the count below
   std::map<std::string, std::shared_ptr<BlobFlight>> blob_flights_;  // by digest
   int downloads_ = 0;                                                // running threads
   std::condition_variable downloads_done_;

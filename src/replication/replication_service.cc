@@ -123,23 +123,16 @@ Result<std::shared_ptr<RegistryEnd>> ReplicationService::Impl::MakeEnd(int64_t r
   if (registry_id == 0) return std::shared_ptr<RegistryEnd>(MakeLocalEnd(local));
   auto view = endpoints.Get(registry_id);
   if (!view) {
-    std::lock_guard lock(ends_mu);
-    ends.erase(registry_id);  // deleted: its connections close with the last user
+    ends.Forget(registry_id);
     return Fail(view.error());
   }
-  std::lock_guard lock(ends_mu);
-  KeptEnd& kept = ends[registry_id];
-  if (!kept.end || kept.update_time != view->update_time) {
+  return ends.Get(registry_id, view->update_time, [&]() -> Result<std::shared_ptr<RegistryEnd>> {
     auto adapter = endpoints.Connect(registry_id);
-    if (!adapter) {
-      ends.erase(registry_id);
-      return Fail(adapter.error());
-    }
-    kept.end = MakeRemoteEnd(std::move(*adapter), fmt::format("{} {}", view->type, view->url),
-                             remote::HostPort(view->url));
-    kept.update_time = view->update_time;
-  }
-  return kept.end;
+    if (!adapter) return Fail(adapter.error());
+    return std::shared_ptr<RegistryEnd>(MakeRemoteEnd(std::move(*adapter),
+                                                      fmt::format("{} {}", view->type, view->url),
+                                                      remote::HostPort(view->url)));
+  });
 }
 
 Result<int64_t> ReplicationService::Impl::BeginExecution(int64_t policy_id,

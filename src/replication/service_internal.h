@@ -17,6 +17,7 @@
 
 #include "replication/model/artifact.h"
 #include "replication/replication_service.h"
+#include "replication/transfer/kept_ends.h"
 #include "replication/transfer/rate_limiter.h"
 #include "replication/transfer/registry_end.h"
 #include "replication/transfer/transfer.h"
@@ -66,12 +67,7 @@ struct ReplicationService::Impl {
   // endpoint is kept, with its open connections and tokens, and shared by every execution
   // and task until the endpoint's record changes (its update_time) or it is deleted.
   Result<std::shared_ptr<RegistryEnd>> MakeEnd(int64_t registry_id);
-  struct KeptEnd {
-    std::string update_time;
-    std::shared_ptr<RegistryEnd> end;
-  };
-  std::mutex ends_mu;               // guards `ends`
-  std::map<int64_t, KeptEnd> ends;  // by endpoint id
+  KeptEnds ends;
 
   // ---- lifecycle
   std::mutex mu;  // guards everything below up to the threads
