@@ -8,16 +8,21 @@
 namespace berth::replication {
 namespace {
 
-TEST(KeptEndsTest, KeepsAnEndUntilItsEndpointChangesOrIsForgotten) {
-  testing::Stack stack;
-  ASSERT_TRUE(stack.ok());
-  KeptEnds ends;
-  int made = 0;
-  auto make = [&]() -> Result<std::shared_ptr<RegistryEnd>> {
-    ++made;
-    return std::make_shared<testing::FaultyEnd>(stack.end());
+class KeptEndsTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(stack_.ok()); }
+
+  testing::Stack stack_;
+  KeptEnds ends_;
+  int made_ = 0;  // ends made by make_
+  KeptEnds::Make make_ = [this]() -> Result<std::shared_ptr<RegistryEnd>> {
+    ++made_;
+    return std::make_shared<testing::FaultyEnd>(stack_.end());
   };
-  auto first = ends.Get(1, "t1", make);
+};
+
+TEST_F(KeptEndsTest, KeepsAnEndUntilItsEndpointChangesOrIsForgotten) {
+  auto first = ends_.Get(1, "t1", make_);
   ASSERT_TRUE(first);
   struct Case {
     const char* what;
@@ -33,34 +38,26 @@ TEST(KeptEndsTest, KeepsAnEndUntilItsEndpointChangesOrIsForgotten) {
       {"kept as changed", 1, "t2", false, 3},
   };
   for (const Case& c : cases) {
-    auto end = ends.Get(c.id, c.update_time, make);
+    auto end = ends_.Get(c.id, c.update_time, make_);
     ASSERT_TRUE(end) << c.what;
     EXPECT_EQ(end->get() == first->get(), c.same_as_first) << c.what;
-    EXPECT_EQ(made, c.made_after) << c.what;
+    EXPECT_EQ(made_, c.made_after) << c.what;
   }
-  ends.Forget(2);
-  ASSERT_TRUE(ends.Get(2, "t1", make));
-  EXPECT_EQ(made, 4) << "a forgotten endpoint is connected again";
+  ends_.Forget(2);
+  ASSERT_TRUE(ends_.Get(2, "t1", make_));
+  EXPECT_EQ(made_, 4) << "a forgotten endpoint is connected again";
 }
 
-TEST(KeptEndsTest, AFailedConnectionKeepsNothing) {
-  testing::Stack stack;
-  ASSERT_TRUE(stack.ok());
-  KeptEnds ends;
-  int made = 0;
-  auto make = [&]() -> Result<std::shared_ptr<RegistryEnd>> {
-    ++made;
-    return std::make_shared<testing::FaultyEnd>(stack.end());
-  };
+TEST_F(KeptEndsTest, AFailedConnectionKeepsNothing) {
   auto failing = [&]() -> Result<std::shared_ptr<RegistryEnd>> {
     return Fail(ErrorCode::kUnavailable, "the endpoint is down");
   };
-  ASSERT_TRUE(ends.Get(1, "t1", make));
-  auto failed = ends.Get(1, "t2", failing);
+  ASSERT_TRUE(ends_.Get(1, "t1", make_));
+  auto failed = ends_.Get(1, "t2", failing);
   ASSERT_FALSE(failed);
   EXPECT_EQ(failed.error().code, ErrorCode::kUnavailable);
-  ASSERT_TRUE(ends.Get(1, "t1", make));
-  EXPECT_EQ(made, 2) << "the end kept before the failed change is gone";
+  ASSERT_TRUE(ends_.Get(1, "t1", make_));
+  EXPECT_EQ(made_, 2) << "the end kept before the failed change is gone";
 }
 
 }  // namespace
