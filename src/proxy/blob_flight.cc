@@ -120,6 +120,8 @@ void BlobFlight::Done(Status result) {
 void BlobFlight::Publish(std::shared_ptr<const FlightChunk> chunk) {
   std::unique_lock lock(mu_);
   if (phase_ == Phase::kDone) return;
+  // A retry after a failed write publishes its range again: the old pieces are stale.
+  while (!window_.empty() && window_.back()->offset >= chunk->offset) window_.pop_back();
   if (window_.size() >= kWindowChunks) {
     const FlightChunk& leaving = *window_.front();
     const int64_t end = leaving.offset + static_cast<int64_t>(leaving.size);

@@ -263,6 +263,17 @@ TEST_F(FlightWindowTest, FollowersBehindTheWindowOrGoneAreNotWaitedFor) {
   flight_.Leave(late);
 }
 
+TEST_F(FlightWindowTest, APiecePublishedAgainReplacesTheStaleOne) {
+  Publish(0);
+  Publish(1);
+  auto again = std::make_shared<FlightChunk>();
+  again->offset = End(0);
+  again->size = FlightWriter::kChunk;
+  flight_.Publish(again);  // piece 1 again, after its write failed
+  EXPECT_EQ(flight_.Find(End(0)).chunk, again);
+  EXPECT_EQ(flight_.Find(0).chunk->offset, 0) << "piece 0 stays";
+}
+
 TEST_F(FlightWindowTest, AWaitingFollowerIsWokenOnceByTheNextPieceTheVerdictOrTheEnd) {
   auto follower = flight_.Join();
   int woken = 0;
