@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -196,7 +197,6 @@ FlightWriter::FlightWriter(BlobFlight& flight, storage::BlobWriter& writer, int6
     : flight_(flight), writer_(writer) {
   if (size >= kWindowMin) {
     if (windowed_flights.fetch_add(1) < kWindowFlights) {
-      windowed_ = true;
       helper_ = std::make_unique<boost::asio::thread_pool>(1);
       flight_.SetWindowed();
       writer_.DeferSync();
@@ -204,18 +204,18 @@ FlightWriter::FlightWriter(BlobFlight& flight, storage::BlobWriter& writer, int6
       windowed_flights.fetch_sub(1);
     }
   }
-  if (!windowed_) writer_.ExpectReaders();
+  if (!windowed()) writer_.ExpectReaders();
 }
 
 FlightWriter::~FlightWriter() {
-  if (!windowed_) return;
+  if (!windowed()) return;
   (void)WaitWrite();
   helper_->join();
   windowed_flights.fetch_sub(1);
 }
 
 Status FlightWriter::Write(std::span<const char> data) {
-  if (!windowed_) return writer_.Write(data);
+  if (!windowed()) return writer_.Write(data);
   while (!data.empty()) {
     if (!current_) BERTH_TRY(Next());
     const size_t n = std::min(data.size(), kChunk - current_->size);
@@ -249,7 +249,7 @@ Status FlightWriter::WaitWrite() {
 }
 
 Status FlightWriter::Flush() {
-  if (!windowed_) return Ok();
+  if (!windowed()) return Ok();
   BERTH_TRY(StartWrite());
   return WaitWrite();
 }
@@ -274,8 +274,8 @@ Status FlightWriter::Next() {
   auto chunk = std::make_shared<FlightChunk>();
   chunk->data = storage::NewWriteBuffer(kChunk);
   if (!chunk->data) return Fail(ErrorCode::kInternal, "out of memory for a download buffer");
-  // The window's, one filling, one being written: more (a follower still copying from
-  // one) are rare and not kept.
+  // The window's two (the newer one being written), the one filling, and one that left
+  // the window while a follower still sends from it: more are rare and not kept.
   if (pool_.size() < BlobFlight::kWindowChunks + 2) pool_.push_back(chunk);
   current_ = std::move(chunk);
   return Ok();
@@ -309,15 +309,9 @@ class FollowSource final : public http::BodySource {
   Result<Bytes> Lend(size_t max) override {
     auto wait = kFirstWait;
     for (;;) {
-      const bool ended = flight_->done();
-      Result<Bytes> bytes = Step(max, ended);
-      if (!bytes) return bytes;
-      if (!bytes->empty() && sent_ >= size_) {
-        while (flight_->verdict() == 0) std::this_thread::sleep_for(kFirstWait);
-        return Judged(*bytes);
-      }
-      if (!bytes->empty() || sent_ >= size_) return bytes;
-      std::this_thread::sleep_for(wait);
+      Try next = Next(max);
+      if (!next.wait) return std::move(next.bytes);
+      std::this_thread::sleep_for(held_ ? kFirstWait : wait);
       wait = NextWait(wait);
     }
   }
@@ -326,22 +320,12 @@ class FollowSource final : public http::BodySource {
     auto wait = kFirstWait;
     for (;;) {
       const uint64_t seen = flight_->progress();
-      const bool ended = flight_->done();
-      Result<Bytes> bytes = Step(max, ended);
-      if (!bytes) co_return bytes;
-      const bool last = !bytes->empty() && sent_ >= size_;
-      if (!last && (!bytes->empty() || sent_ >= size_)) co_return bytes;
-      if (last) {  // held back until the digest is judged
-        for (;;) {
-          const uint64_t before = flight_->progress();
-          if (flight_->verdict() != 0) break;
-          co_await WaitForProgress(before, kLongestWait);
-        }
-        co_return Judged(*bytes);
-      }
-      // Caught up with the writer. A windowed flight wakes its followers for each piece;
-      // other downloads write through the store, which wakes nobody: poll, backing off.
-      co_await WaitForProgress(seen, flight_->windowed() ? kLongestWait : wait);
+      Try next = Next(max);
+      if (!next.wait) co_return std::move(next.bytes);
+      // A windowed flight wakes its followers for each piece, and every flight for its
+      // verdict; other downloads write through the store, which wakes nobody: poll,
+      // backing off.
+      co_await WaitForProgress(seen, flight_->windowed() || held_ ? kLongestWait : wait);
       wait = NextWait(wait);
     }
   }
@@ -368,6 +352,28 @@ class FollowSource final : public http::BodySource {
     });
     boost::system::error_code ec;
     co_await timer->async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+  }
+
+  // What a try gave: the bytes to hand out (none at the end), or `wait` and try again.
+  struct Try {
+    Result<Bytes> bytes = Bytes();
+    bool wait = false;
+  };
+
+  // The next bytes to hand out. The last ones are held back (held_) until the flight
+  // has judged the blob.
+  Try Next(size_t max) {
+    if (!held_) {
+      Result<Bytes> bytes = Step(max, flight_->done());
+      if (!bytes) return {.bytes = std::move(bytes)};
+      if (bytes->empty()) return {.wait = sent_ < size_};  // on its way, or the end
+      if (sent_ < size_) return {.bytes = *bytes};
+      held_ = *bytes;
+    }
+    if (flight_->verdict() == 0) return {.wait = true};
+    const Bytes last = *held_;
+    held_.reset();
+    return {.bytes = Judged(last)};
   }
 
   // One try: up to `max` next bytes, valid until the next call; none when they have not
@@ -422,6 +428,7 @@ class FollowSource final : public http::BodySource {
   int64_t unread_ = 0;  // bytes sent from the window that the store reader has not passed
   std::shared_ptr<const FlightChunk> lent_;  // the piece the last bytes lent are in
   std::unique_ptr<char[]> store_buffer_;
+  std::optional<Bytes> held_;  // the blob's last bytes, until its verdict
 };
 
 }  // namespace

@@ -161,7 +161,7 @@ class FlightWriter {
   FlightWriter(const FlightWriter&) = delete;
   FlightWriter& operator=(const FlightWriter&) = delete;
 
-  bool windowed() const { return windowed_; }
+  bool windowed() const { return helper_ != nullptr; }
   // Takes the next bytes of the blob. A whole piece is written on the writer's helper
   // thread (hashing, then the device) while the caller gathers the next one.
   Status Write(std::span<const char> data);
@@ -180,11 +180,10 @@ class FlightWriter {
 
   BlobFlight& flight_;
   storage::BlobWriter& writer_;
-  bool windowed_ = false;
   std::shared_ptr<FlightChunk> current_;
   std::vector<std::shared_ptr<FlightChunk>> pool_;  // reused once nobody holds them
   std::future<Status> in_flight_;
-  std::unique_ptr<boost::asio::thread_pool> helper_;  // one thread, for windowed flights
+  std::unique_ptr<boost::asio::thread_pool> helper_;  // one thread; set when windowed
 };
 
 // An http::BodySource of `size` bytes read from a running flight.
