@@ -207,13 +207,16 @@ class FlightWindowTest : public ::testing::Test {
 
   FlightWindowTest() { flight_.SetWindowed(); }
 
-  // Publishes piece `index` and returns how long that took.
-  Clock::duration Publish(int index) {
+  static std::shared_ptr<FlightChunk> Piece(int index) {
     auto chunk = std::make_shared<FlightChunk>();
     chunk->offset = static_cast<int64_t>(index) * static_cast<int64_t>(FlightWriter::kChunk);
     chunk->size = FlightWriter::kChunk;
+    return chunk;
+  }
+  // Publishes piece `index` and returns how long that took.
+  Clock::duration Publish(int index) {
     const auto start = Clock::now();
-    flight_.Publish(std::move(chunk));
+    flight_.Publish(Piece(index));
     return Clock::now() - start;
   }
   static int64_t End(int index) {
@@ -266,9 +269,7 @@ TEST_F(FlightWindowTest, FollowersBehindTheWindowOrGoneAreNotWaitedFor) {
 TEST_F(FlightWindowTest, APiecePublishedAgainReplacesTheStaleOne) {
   Publish(0);
   Publish(1);
-  auto again = std::make_shared<FlightChunk>();
-  again->offset = End(0);
-  again->size = FlightWriter::kChunk;
+  auto again = Piece(1);
   flight_.Publish(again);  // piece 1 again, after its write failed
   EXPECT_EQ(flight_.Find(End(0)).chunk, again);
   EXPECT_EQ(flight_.Find(0).chunk->offset, 0) << "piece 0 stays";
