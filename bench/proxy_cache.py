@@ -43,8 +43,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import hashlib
-import http.client
 import json
 import os
 import re
@@ -54,20 +52,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
-import zlib
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT / "tests" / "e2e"))
 from harness import servers  # noqa: E402
 from harness.faultproxy import Fault, FaultProxy  # noqa: E402
+from imagegen import MIB, OCI_MANIFEST, Image, Pusher  # noqa: E402
 
-MIB = 1 << 20
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
-OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
@@ -191,101 +183,6 @@ class Proxies:
             s.stop()
             if s in servers.STARTED:
                 servers.STARTED.remove(s)
-
-
-# ---- the upstream's images ---------------------------------------------------------------
-
-class Pusher:
-    """Pushes generated images to the upstream over one keep-alive connection."""
-
-    def __init__(self, server: servers.Server):
-        self.c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
-
-    def req(self, method, path, body=None, headers=None, chunked=False):
-        h = dict(headers or {})
-        if body is None:
-            h["Content-Length"] = "0"
-        elif not chunked:
-            h["Content-Length"] = str(len(body))
-        self.c.request(method, path, body=body, headers=h, encode_chunked=chunked)
-        r = self.c.getresponse()
-        return r.status, r.headers, r.read()
-
-    @staticmethod
-    def _with_query(location: str, extra: str = "") -> str:
-        loc = urllib.parse.urlsplit(location)
-        q = "&".join(x for x in (loc.query, extra) if x)
-        return loc.path + ("?" + q if q else "")
-
-    def put_blob(self, repo: str, data: bytes) -> str:
-        digest = "sha256:" + hashlib.sha256(data).hexdigest()
-        status, headers, body = self.req("POST", f"/v2/{repo}/blobs/uploads/")
-        assert status == 202, (status, body[:200])
-        status, _, body = self.req(
-            "PUT", self._with_query(headers["Location"],
-                                    "digest=" + urllib.parse.quote(digest)),
-            data, {"Content-Type": "application/octet-stream"})
-        assert status == 201, (status, body[:200])
-        return digest
-
-    def layer(self, repo: str, size: int) -> tuple[dict, str]:
-        """A layer of `size` random bytes in a gzip stream of stored blocks, streamed with
-        one chunked PATCH. Returns (descriptor, diff_id)."""
-        status, headers, body = self.req("POST", f"/v2/{repo}/blobs/uploads/")
-        assert status == 202, (status, body[:200])
-        packed, raw = hashlib.sha256(), hashlib.sha256()
-        sent = [0]
-
-        def chunks():
-            z = zlib.compressobj(0, zlib.DEFLATED, 31)
-            for off in range(0, size, MIB):
-                block = os.urandom(min(MIB, size - off))
-                raw.update(block)
-                for out in (z.compress(block),) + ((z.flush(),) if off + MIB >= size else ()):
-                    packed.update(out)
-                    sent[0] += len(out)
-                    yield out
-
-        status, headers, body = self.req("PATCH", self._with_query(headers["Location"]),
-                                         chunks(),
-                                         {"Content-Type": "application/octet-stream"},
-                                         chunked=True)
-        assert status == 202, (status, body[:200])
-        digest = "sha256:" + packed.hexdigest()
-        status, _, body = self.req(
-            "PUT", self._with_query(headers["Location"],
-                                    "digest=" + urllib.parse.quote(digest)))
-        assert status == 201, (status, body[:200])
-        return ({"mediaType": OCI_LAYER, "digest": digest, "size": sent[0]},
-                "sha256:" + raw.hexdigest())
-
-    def image(self, repo: str, tag: str, layer_sizes: list[int]) -> "Image":
-        made = [self.layer(repo, size) for size in layer_sizes]
-        config = json.dumps({
-            "architecture": "amd64", "os": "linux", "created": "2026-01-01T00:00:00Z",
-            "rootfs": {"type": "layers", "diff_ids": [diff_id for _, diff_id in made]},
-            "config": {"Labels": {"bench": f"{repo}:{tag}"}}}).encode()
-        cdigest = self.put_blob(repo, config)
-        cdesc = {"mediaType": OCI_CONFIG, "digest": cdigest, "size": len(config)}
-        manifest = json.dumps({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
-                               "config": cdesc, "layers": [d for d, _ in made]}).encode()
-        status, _, body = self.req("PUT", f"/v2/{repo}/manifests/{tag}", manifest,
-                                   {"Content-Type": OCI_MANIFEST})
-        assert status == 201, (status, body[:200])
-        return Image(repo, tag, manifest, [cdesc] + [d for d, _ in made])
-
-
-class Image:
-    def __init__(self, repo: str, tag: str, manifest: bytes, blobs: list[dict]):
-        self.repo, self.tag, self.manifest, self.blobs = repo, tag, manifest, blobs
-
-    @property
-    def bytes(self) -> int:
-        return sum(b["size"] for b in self.blobs)
-
-    def describe(self) -> str:
-        layers = len(self.blobs) - 1
-        return f"{layers} layer{'s' if layers > 1 else ''}, {self.bytes / MIB:.0f} MiB"
 
 
 # ---- pulling ------------------------------------------------------------------------------
@@ -519,7 +416,7 @@ def main() -> int:
     upstream = None
     try:
         upstream = servers.CncfRegistry(work / "upstream").start()
-        pusher = Pusher(upstream)
+        pusher = Pusher(upstream.port)
         images: dict[str, Image] = {}
         shapes = {"multi": MULTI_LAYERS, "big": [args.big_mib * MIB]}
         for name in chosen:

@@ -49,7 +49,6 @@ import tempfile
 import threading
 import time
 import urllib.parse
-import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -57,11 +56,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
 from harness import servers  # noqa: E402
 from harness.harbor import Admin  # noqa: E402
 from harness.replication import ReplicationApi  # noqa: E402
-
-MIB = 1 << 20
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
-OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
+from imagegen import MIB, OCI_MANIFEST, Pusher  # noqa: E402
 
 
 def log(msg: str) -> None:
@@ -103,114 +98,13 @@ def sets_for(args) -> dict[str, ImageSet]:
             "big": ImageSet("big", 1, 1, 1, args.big_mib * MIB)}
 
 
-class Pusher:
-    """Pushes generated images to a registry over keep-alive connections (one per
-    thread), streaming big layers (POST, PATCH with the bytes, PUT ?digest=)."""
-
-    def __init__(self, server: servers.Server):
-        self.server = server
-        self.local = threading.local()
-        self.base = os.urandom(MIB)
-        self.counter = 0
-        self.lock = threading.Lock()
-
-    def conn(self) -> http.client.HTTPConnection:
-        if not hasattr(self.local, "c"):
-            self.local.c = http.client.HTTPConnection("127.0.0.1", self.server.port,
-                                                      timeout=300)
-        return self.local.c
-
-    def req(self, method, path, body=None, headers=None, length=None, chunked=False):
-        h = dict(headers or {})
-        if body is None:
-            h["Content-Length"] = "0"
-        elif length is not None:
-            h["Content-Length"] = str(length)
-        c = self.conn()
-        c.request(method, path, body=body, headers=h, encode_chunked=chunked)
-        r = c.getresponse()
-        data = r.read()
-        return r.status, r.headers, data
-
-    def _location(self, headers, extra: str = "") -> str:
-        loc = urllib.parse.urlsplit(headers["Location"])
-        q = loc.query + ("&" if loc.query and extra else "") + extra
-        return loc.path + ("?" + q if q else "")
-
-    def blob(self, repo: str, size: int) -> tuple[dict, str]:
-        """A new layer: `size` random bytes in a gzip stream of stored blocks (clients
-        recompress anything that is not gzip). Returns (descriptor, diff_id)."""
-        with self.lock:
-            self.counter += 1
-            n = self.counter
-        status, headers, body = self.req("POST", f"/v2/{repo}/blobs/uploads/")
-        assert status == 202, (status, body[:200])
-        h, raw = hashlib.sha256(), hashlib.sha256()
-        sent = [0]
-
-        def chunks():
-            z = zlib.compressobj(0, zlib.DEFLATED, 31)
-            for off in range(0, size, MIB):
-                c = (n.to_bytes(8, "little") + off.to_bytes(8, "little")
-                     + (self.base[16:] if size > 4 * MIB else os.urandom(min(size, MIB)))
-                     )[: min(MIB, size - off)]
-                raw.update(c)
-                out = z.compress(c)
-                h.update(out)
-                sent[0] += len(out)
-                yield out
-            out = z.flush()
-            h.update(out)
-            sent[0] += len(out)
-            yield out
-
-        if size <= 4 * MIB:
-            data = b"".join(chunks())
-            digest = "sha256:" + h.hexdigest()
-            status, _, body = self.req(
-                "PUT", self._location(headers, "digest=" + urllib.parse.quote(digest)),
-                data, {"Content-Type": "application/octet-stream"}, length=len(data))
-        else:
-            status, headers, body = self.req(
-                "PATCH", self._location(headers), chunks(),
-                {"Content-Type": "application/octet-stream"}, chunked=True)
-            assert status == 202, (status, body[:200])
-            digest = "sha256:" + h.hexdigest()
-            status, _, body = self.req(
-                "PUT", self._location(headers, "digest=" + urllib.parse.quote(digest)))
-        assert status == 201, (status, body[:200])
-        return ({"mediaType": OCI_LAYER, "digest": digest, "size": sent[0]},
-                "sha256:" + raw.hexdigest())
-
-    def image(self, repo: str, tag: str, layers: int, layer_size: int) -> str:
-        made = [self.blob(repo, layer_size) for _ in range(layers)]
-        descs = [d for d, _ in made]
-        config = json.dumps({
-            "architecture": "amd64", "os": "linux", "created": "2026-01-01T00:00:00Z",
-            "rootfs": {"type": "layers", "diff_ids": [diff_id for _, diff_id in made]},
-            "config": {"Labels": {"bench": f"{repo}:{tag}"}}}).encode()
-        status, headers, body = self.req("POST", f"/v2/{repo}/blobs/uploads/")
-        cdigest = "sha256:" + hashlib.sha256(config).hexdigest()
-        status, _, body = self.req(
-            "PUT", self._location(headers, "digest=" + urllib.parse.quote(cdigest)), config)
-        assert status == 201, (status, body[:200])
-        manifest = json.dumps({
-            "schemaVersion": 2, "mediaType": OCI_MANIFEST,
-            "config": {"mediaType": OCI_CONFIG, "digest": cdigest, "size": len(config)},
-            "layers": descs}).encode()
-        status, _, body = self.req("PUT", f"/v2/{repo}/manifests/{tag}", manifest,
-                                   {"Content-Type": OCI_MANIFEST})
-        assert status == 201, (status, body[:200])
-        return "sha256:" + hashlib.sha256(manifest).hexdigest()
-
-
 def populate(server: servers.Server, s: ImageSet) -> dict[tuple[str, str], str]:
     """Pushes the set to `server`; returns {(repo, tag): manifest digest}."""
-    pusher = Pusher(server)
+    pusher = Pusher(server.port, fill="fast", timeout=300)
     jobs = [(s.repo(i), f"v{t}") for i in range(s.repos) for t in range(s.tags)]
     with ThreadPoolExecutor(4) as pool:
-        digests = pool.map(lambda j: pusher.image(j[0], j[1], s.layers, s.layer_size), jobs)
-        return dict(zip(jobs, digests))
+        images = pool.map(lambda j: pusher.image(j[0], j[1], [s.layer_size] * s.layers), jobs)
+        return {j: image.digest for j, image in zip(jobs, images)}
 
 
 def verify(server: servers.Server, auth, expected: dict[tuple[str, str], str],
