@@ -220,10 +220,23 @@ TEST_F(RegistriesApiTest, UpdateAbsentVsEmptyAndUrlChangeClearsSecret) {
   EXPECT_FALSE(j["credential"].contains("access_secret"));
 }
 
-TEST_F(RegistriesApiTest, PingWithIdIgnoresBodyUrl) {
+TEST_F(RegistriesApiTest, PingWithIdSendsTheStoredSecretOnlyToTheStoredUrl) {
   int64_t id = Create("peer");
+  state_.last_url.clear();
   auto r = Call("POST", "/registries/ping", admin(),
                 json{{"id", id}, {"url", "https://evil.example.com"}}.dump());
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(ErrorCodeOf(r), "BAD_REQUEST");
+  EXPECT_NE(r.body.find("give access_secret to test these settings"), std::string::npos)
+      << r.body;
+  EXPECT_EQ(state_.last_url, "");  // nothing was sent
+  r = Call("POST", "/registries/ping", admin(),
+           json{{"id", id}, {"url", "https://evil.example.com"}, {"access_secret", "typed"}}
+               .dump());
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(state_.last_url, "https://evil.example.com");
+  EXPECT_EQ(state_.last_secret, "typed");
+  r = Call("POST", "/registries/ping", admin(), json{{"id", id}}.dump());
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(state_.last_url, "https://peer.example.com");
   EXPECT_EQ(state_.last_secret, kSecret);

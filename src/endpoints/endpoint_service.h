@@ -87,8 +87,9 @@ struct RegistryUpdate {
   std::optional<std::string> ca_certificate;
 };
 
-// Harbor's RegistryPing. With `id`, the stored url, insecure and ca_certificate are used
-// (body values for them are ignored) and the stored secret unless access_secret is given.
+// Harbor's RegistryPing. With `id`, the stored endpoint with the body's fields over it;
+// its stored secret is used only with its stored url, without insecure where it was
+// verified and with no other CA certificate (otherwise access_secret must be given).
 struct PingRequest {
   std::optional<int64_t> id;
   std::optional<std::string> type;

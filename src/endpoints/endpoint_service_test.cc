@@ -354,21 +354,81 @@ TEST_F(EndpointServiceTest, UpdateRulesTable) {
   EXPECT_EQ(Row(id).description, "");
 }
 
-TEST_F(EndpointServiceTest, PingWithIdUsesStoredConnectionAndSecret) {
+TEST_F(EndpointServiceTest, PingWithIdAppliesTheBodyOverTheStoredEndpoint) {
   NewRegistry r = Valid();
   r.insecure = true;
-  int64_t id = MustCreate(r);
-  state_->last = {};
-  ASSERT_TRUE(service_->Ping(PingRequest{.id = id,
-                                         .url = "https://attacker.example.com",
-                                         .insecure = false,
-                                         .ca_certificate = "junk"}));
-  EXPECT_EQ(state_->last.url, "https://peer.example.com");
-  EXPECT_TRUE(state_->last.insecure);
-  EXPECT_EQ(state_->last.access_secret, kSecret);
-  ASSERT_TRUE(service_->Ping(PingRequest{.id = id, .access_secret = "typed"}));
-  EXPECT_EQ(state_->last.access_secret, "typed");
+  const int64_t id = MustCreate(r);
+  NewRegistry anonymous = Valid("anonymous");
+  anonymous.access_key = "";
+  anonymous.access_secret = "";
+  const int64_t open_id = MustCreate(anonymous);
+  struct Case {
+    PingRequest ping;
+    std::string error;  // empty: the ping is made, with the values below
+    std::string url;
+    bool insecure = false;
+    std::string secret;
+  };
+  const std::string kSecretText(kSecret);
+  const std::string kPeer = "https://peer.example.com";
+  const std::string kAttacker = "https://attacker.example.com";
+  const std::string kMoved =
+      "url differs from the stored endpoint's, and its stored secret is sent only as stored: "
+      "give access_secret to test these settings";
+  const Case cases[] = {
+      {{.id = id}, "", kPeer, true, kSecretText},
+      {{.id = id, .insecure = false}, "", kPeer, false, kSecretText},
+      {{.id = id, .access_secret = "typed"}, "", kPeer, true, "typed"},
+      {{.id = id, .url = kPeer + "/"}, "", kPeer, true, kSecretText},
+      {{.id = id, .url = kAttacker, .access_secret = "typed"}, "", kAttacker, true, "typed"},
+      {{.id = open_id, .url = "https://other.example.com", .insecure = true},
+       "",
+       "https://other.example.com",
+       true,
+       ""},
+      {{.id = id, .url = kAttacker}, kMoved},
+      {{.id = id, .url = kAttacker, .access_key = "alice"}, kMoved},
+      {{.id = id, .ca_certificate = "junk"},
+       "invalid CA certificate: no PEM \"CERTIFICATE\" block found"},
+      {{.id = id, .url = "gopher://x"}, "invalid HTTP scheme: gopher"},
+  };
+  for (const auto& c : cases) {
+    state_->last = {};
+    auto got = service_->Ping(c.ping);
+    if (!c.error.empty()) {
+      ASSERT_FALSE(got.has_value()) << c.error;
+      EXPECT_EQ(got.error().code, ErrorCode::kBadRequest);
+      EXPECT_EQ(got.error().message, c.error);
+      EXPECT_EQ(state_->last.url, "") << "nothing is sent: " << c.error;
+      continue;
+    }
+    ASSERT_TRUE(got.has_value()) << got.error().message;
+    EXPECT_EQ(state_->last.url, c.url);
+    EXPECT_EQ(state_->last.insecure, c.insecure);
+    EXPECT_EQ(state_->last.access_secret, c.secret);
+  }
   EXPECT_EQ(*box_->Open(Row(id).access_secret), kSecret);  // ping stores nothing
+  EXPECT_TRUE(Row(id).insecure);
+}
+
+TEST_F(EndpointServiceTest, PingWithIdKeepsTheStoredSecretFromWeakerTls) {
+  NewRegistry r = Valid();
+  r.ca_certificate = std::string(kCaPem);
+  const int64_t id = MustCreate(r);
+  r = Valid("verified");
+  const int64_t verified = MustCreate(r);
+  state_->last = {};
+  auto got = service_->Ping(PingRequest{.id = verified, .insecure = true});
+  ASSERT_FALSE(got.has_value());
+  EXPECT_EQ(got.error().message,
+            "insecure differs from the stored endpoint's, and its stored secret is sent only "
+            "as stored: give access_secret to test these settings");
+  // Another CA than the stored one would let its holder read the secret; none (the
+  // system's roots) or the same one would not.
+  EXPECT_TRUE(service_->Ping(PingRequest{.id = id, .ca_certificate = ""}));
+  EXPECT_TRUE(service_->Ping(PingRequest{.id = id, .ca_certificate = std::string(kCaPem)}));
+  EXPECT_TRUE(service_->Ping(PingRequest{.id = verified, .access_secret = "x", .insecure = true}));
+  EXPECT_EQ(state_->last.access_secret, "x");
 }
 
 TEST_F(EndpointServiceTest, PingWithoutIdUsesBody) {

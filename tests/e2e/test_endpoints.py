@@ -205,8 +205,12 @@ def test_basic_auth_right_and_wrong_password(api, basic_peer):
     assert api.ping({"id": rid}).status_code == 200
     r = api.ping({"id": rid, "access_secret": "also-wrong-" + remember("X1")})
     assert r.status_code == 400
-    # ping with id ignores a body URL (stored connection settings are authoritative)
-    assert api.ping({"id": rid, "url": "http://127.0.0.1:1"}).status_code == 200
+    # ping with id tests the body's URL over the stored one, but sends the stored secret
+    # only to the stored URL
+    r = api.ping({"id": rid, "url": "http://127.0.0.1:1"})
+    assert r.status_code == 400 and "give access_secret" in message(r), r.text
+    r = api.ping({"id": rid, "url": "http://127.0.0.1:1", "access_secret": CNCF_PASSWORD})
+    assert r.status_code == 400 and "give access_secret" not in message(r), r.text
     # changing the URL without the secret drops it
     r = api.call("PUT", f"/registries/{rid}", json={"url": basic_peer.url + "/"})
     assert r.status_code == 200, r.text
