@@ -90,7 +90,10 @@ Status ValidateAuthority(std::string_view authority) {
 Result<std::string> NormalizeUrl(std::string_view input) {
   std::string_view s = Trim(input);
   while (s.ends_with('/') && !s.ends_with("://")) s.remove_suffix(1);
-  if (s.empty()) return Fail(ErrorCode::kBadRequest, "empty string");
+  if (s.empty()) {
+    return Fail(ErrorCode::kBadRequest,
+                "url is required: give the registry's address, e.g. https://registry.example.com");
+  }
   // Query and fragment never reach a remote (they could smuggle parameters).
   s = s.substr(0, s.find_first_of("?#"));
   std::string url(s);
@@ -437,8 +440,8 @@ Status EndpointService::Ping(const PingRequest& p) {
   // The stored secret goes only where it went before, as trusted as before: nobody can
   // send it to a URL or certificate authority of their choosing by testing.
   if (stored && !p.access_secret && !e.access_secret.empty()) {
-    const char* changed = e.url != stored->url                                      ? "url"
-                          : e.insecure && !stored->insecure                         ? "insecure"
+    const char* changed = e.url != stored->url              ? "url"
+                          : e.insecure && !stored->insecure ? "insecure"
                           : !e.ca_certificate.empty() && e.ca_certificate != stored->ca_certificate
                               ? "ca_certificate"
                               : nullptr;
@@ -452,7 +455,26 @@ Status EndpointService::Ping(const PingRequest& p) {
   return CheckHealth(e);
 }
 
+namespace {
+
+// Id 0 is this registry, one side of every replication rule. As Harbor's local registry:
+// the only source that can replicate on events.
+adapters::AdapterInfo LocalInfo() {
+  adapters::AdapterInfo info;
+  info.type = "harbor";
+  info.description = "this registry";
+  info.supported_resource_filters = {{.type = "name", .style = "input", .values = {}},
+                                     {.type = "tag", .style = "input", .values = {}},
+                                     {.type = "label", .style = "list", .values = {}}};
+  info.supported_triggers = {"manual", "scheduled", "event_based"};
+  info.supported_copy_by_chunk = true;
+  return info;
+}
+
+}  // namespace
+
 Result<adapters::AdapterInfo> EndpointService::Info(int64_t id) {
+  if (id == 0) return WithResourceFilter(LocalInfo());
   auto record = Load(id);
   if (!record) return Fail(record.error());
   auto e = Unseal(*record);
@@ -464,10 +486,14 @@ Result<adapters::AdapterInfo> EndpointService::Info(int64_t id) {
     return Fail(ErrorCode::kBadRequest,
                 fmt::format("cannot read the registry's capabilities: {}", info.error().message));
   }
-  auto& filters = info->supported_resource_filters;
+  return WithResourceFilter(std::move(*info));
+}
+
+adapters::AdapterInfo EndpointService::WithResourceFilter(adapters::AdapterInfo info) {
+  auto& filters = info.supported_resource_filters;
   std::erase_if(filters, [](const adapters::FilterStyle& f) { return f.type == "resource"; });
   filters.push_back({.type = "resource", .style = "radio", .values = {"image", "artifact"}});
-  return std::move(*info);
+  return info;
 }
 
 Status EndpointService::Recheck(int64_t id) {

@@ -116,8 +116,8 @@ class EndpointService {
   // PRECONDITION naming the replication policies / proxy-cache projects that use it.
   Status Delete(int64_t id);
   Status Ping(const PingRequest& request);
-  // The provider's capabilities for this endpoint; the `resource` filter is replaced by
-  // {resource, radio, [image, artifact]} as Harbor does.
+  // The provider's capabilities for this endpoint (id 0: this registry's); the `resource`
+  // filter is replaced by {resource, radio, [image, artifact]} as Harbor does.
   Result<adapters::AdapterInfo> Info(int64_t id);
 
   // Health-checks stored endpoint `id` and records healthy/unhealthy with the error text
@@ -141,6 +141,7 @@ class EndpointService {
   Status CheckHealth(const adapters::Endpoint& endpoint) const;
   Result<metadata::RegistryRecord> Seal(const adapters::Endpoint& endpoint,
                                         metadata::RegistryRecord record) const;
+  static adapters::AdapterInfo WithResourceFilter(adapters::AdapterInfo info);
 
   metadata::RegistryStore& store_;
   const SecretBox& secrets_;

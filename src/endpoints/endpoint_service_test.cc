@@ -134,8 +134,9 @@ TEST(NormalizeUrlTest, Table) {
       {"https://h/path?x=1#frag", "https://h/path"},
       {"https://h?x=1", "https://h"},
       {"https://[::1]:8443/v", "https://[::1]:8443/v"},
-      {"", "", "empty string"},
-      {"   /// ", "", "empty string"},
+      {"", "", "url is required: give the registry's address, e.g. https://registry.example.com"},
+      {"   /// ", "",
+       "url is required: give the registry's address, e.g. https://registry.example.com"},
       {"ftp://h", "", "invalid HTTP scheme: ftp"},
       {"https://", "", "invalid URL: missing host"},
       {"https://:80", "", "invalid URL: missing host"},
@@ -191,7 +192,8 @@ TEST_F(EndpointServiceTest, CreateValidationTable) {
        "the max length of name is 64"},
       {"bad url", [](NewRegistry& r) { r.url = "ftp://x"; }, ErrorCode::kBadRequest,
        "invalid HTTP scheme: ftp"},
-      {"empty url", [](NewRegistry& r) { r.url = " "; }, ErrorCode::kBadRequest, "empty string"},
+      {"empty url", [](NewRegistry& r) { r.url = " "; }, ErrorCode::kBadRequest,
+       "url is required: give the registry's address, e.g. https://registry.example.com"},
       {"bad ca", [](NewRegistry& r) { r.ca_certificate = "nope"; }, ErrorCode::kBadRequest,
        "invalid CA certificate: no PEM \"CERTIFICATE\" block found"},
       {"bad credential", [](NewRegistry& r) { r.access_key = "bad key"; }, ErrorCode::kBadRequest,
@@ -264,9 +266,9 @@ TEST_F(EndpointServiceTest, IdZeroAndMissingAreNotFound) {
     EXPECT_EQ(service_->Get(id).error().code, ErrorCode::kNotFound);
     EXPECT_EQ(service_->Update(id, {}).error().code, ErrorCode::kNotFound);
     EXPECT_EQ(service_->Delete(id).error().code, ErrorCode::kNotFound);
-    EXPECT_EQ(service_->Info(id).error().code, ErrorCode::kNotFound);
     EXPECT_EQ(service_->Ping(PingRequest{.id = id}).error().code, ErrorCode::kNotFound);
   }
+  EXPECT_EQ(service_->Info(99).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(service_->Get(0).error().message, "registry 0 not found");
 }
 
@@ -505,6 +507,19 @@ TEST_F(EndpointServiceTest, InfoReplacesResourceFilter) {
   EXPECT_EQ(resource.type, "resource");
   EXPECT_EQ(resource.style, "radio");
   EXPECT_EQ(resource.values, (std::vector<std::string>{"image", "artifact"}));
+}
+
+TEST_F(EndpointServiceTest, InfoOfIdZeroIsThisRegistry) {
+  auto info = service_->Info(0);
+  ASSERT_TRUE(info.has_value()) << info.error().message;
+  EXPECT_EQ(info->type, "harbor");
+  EXPECT_EQ(info->supported_triggers,
+            (std::vector<std::string>{"manual", "scheduled", "event_based"}));
+  std::vector<std::string> filters;
+  for (const auto& f : info->supported_resource_filters) filters.push_back(f.type);
+  EXPECT_EQ(filters, (std::vector<std::string>{"name", "tag", "label", "resource"}));
+  EXPECT_EQ(info->supported_resource_filters.back().values,
+            (std::vector<std::string>{"image", "artifact"}));
 }
 
 TEST_F(EndpointServiceTest, ListFiltersSortsAndPages) {
