@@ -142,6 +142,12 @@ http::Task<http::Response> ApiService::Handle(http::Request& request) {
   }
   if (failure) {
     response = ToErrorResponse(*failure);
+    if (failure->code == ErrorCode::kMethodNotAllowed) {
+      auto allowed = is_async ? async_routes_.Allowed(segments) : routes_.Allowed(segments);
+      std::string allow;
+      for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
+      response.headers.Set("Allow", std::move(allow));
+    }
   } else {
     head_as_get = is_async ? async_match->head_as_get : match->head_as_get;
     Call call{request,

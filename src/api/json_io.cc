@@ -74,9 +74,15 @@ std::optional<int64_t> ParseInt(std::string_view text) {
 }
 
 Result<int64_t> PathId(std::string_view text, std::string_view what, int64_t min) {
+  // As Harbor's parameter validation: 422, in its words.
   auto id = ParseInt(text);
-  if (!id || *id < min) {
-    return Fail(ErrorCode::kBadRequest, fmt::format("invalid {}: {}", what, text));
+  if (!id) {
+    return Fail(ErrorCode::kUnprocessable,
+                fmt::format("{} in path must be of type int64: \"{}\"", what, text));
+  }
+  if (*id < min) {
+    return Fail(ErrorCode::kUnprocessable,
+                fmt::format("{} in path should be greater than or equal to {}", what, min));
   }
   return *id;
 }
@@ -159,7 +165,8 @@ Result<NameFilter> ParseNameFilter(const QueryParams& query, std::string_view al
 std::string LinkHeader(std::string_view path, const QueryParams& query, const metadata::Page& page,
                        int64_t total) {
   std::vector<std::string> links;
-  if (page.page > 1 && total > 0) {
+  // As Harbor: a prev link only while the previous page holds something.
+  if (page.page > 1 && (page.page - 1) * page.page_size < total) {
     links.push_back(
         fmt::format("<{}>; rel=\"prev\"", PageUrl(path, query, page.page - 1, page.page_size)));
   }

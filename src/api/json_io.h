@@ -100,7 +100,7 @@ http::Response PageResponse(std::string_view path, const QueryParams& query,
 // Parses a decimal int64; std::nullopt for anything else (sign, spaces, overflow).
 std::optional<int64_t> ParseInt(std::string_view text);
 
-// A numeric path parameter such as {id}: BAD_REQUEST "invalid <what>: <text>" when it is
+// A numeric path parameter such as {id}: UNPROCESSABLE_ENTITY (422, as Harbor) when it is
 // not an integer or is below `min`.
 Result<int64_t> PathId(std::string_view text, std::string_view what,
                        int64_t min = std::numeric_limits<int64_t>::min());

@@ -88,6 +88,9 @@ TEST(LinkHeaderTest, PrevAndNext) {
       {2, 5, 11,
        "</api/v2.0/projects?name=a%20b&page=1&page_size=5>; rel=\"prev\" , "
        "</api/v2.0/projects?name=a%20b&page=3&page_size=5>; rel=\"next\""},
+      {3, 5, 11, "</api/v2.0/projects?name=a%20b&page=2&page_size=5>; rel=\"prev\""},
+      {5, 10, 11, ""},  // past the end: the previous page is empty too
+      {2, 10, 10, ""},
   };
   for (const auto& c : cases) {
     QueryParams query = {{"page", std::to_string(c.page)}, {"name", "a b"}};

@@ -128,7 +128,8 @@ TEST_F(LabelsApiTest, ErrorsTable) {
       {"POST", "/labels", json{{"name", "dup"}, {"scope", "p"}, {"project_id", project}}.dump(),
        201, ""},
       {"GET", "/labels/999", "", 404, "NOT_FOUND"},
-      {"GET", "/labels/abc", "", 400, "BAD_REQUEST"},
+      {"GET", "/labels/abc", "", 422, "UNPROCESSABLE_ENTITY"},
+      {"GET", "/labels/0", "", 422, "UNPROCESSABLE_ENTITY"},
       {"PUT", "/labels/999", "{}", 404, "NOT_FOUND"},
       {"DELETE", "/labels/999", "", 404, "NOT_FOUND"},
   };

@@ -159,6 +159,10 @@ TEST_F(RegistriesApiTest, ErrorCodesTable) {
       {"GET", "/registries/77", "", 404, "NOT_FOUND", "registry 77 not found"},
       {"PUT", "/registries/0", "{}", 404, "NOT_FOUND", "registry 0 not found"},
       {"DELETE", "/registries/0", "", 404, "NOT_FOUND", "registry 0 not found"},
+      {"GET", "/registries/abc", "", 422, "UNPROCESSABLE_ENTITY",
+       "registry id in path must be of type int64: \"abc\""},
+      {"GET", "/registries/abc/info", "", 422, "UNPROCESSABLE_ENTITY", ""},
+      {"GET", "/registries/0/info", "", 200, "", ""},
       {"PUT", path, R"({"url":"ftp://x"})", 400, "BAD_REQUEST", "invalid HTTP scheme: ftp"},
       {"PUT", path, R"({"insecure":"yes"})", 400, "BAD_REQUEST", "insecure must be a boolean"},
       {"POST", "/registries/ping", R"({"url":"x"})", 400, "BAD_REQUEST",
@@ -177,6 +181,11 @@ TEST_F(RegistriesApiTest, ErrorCodesTable) {
       }
     }
   }
+  auto r = Call("PATCH", "/registries", admin(), "{}");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.headers.Get("Allow").value_or(""), "GET, HEAD, POST");
+  r = Call("POST", path, admin(), "{}");
+  EXPECT_EQ(r.headers.Get("Allow").value_or(""), "GET, HEAD, PUT, DELETE");
 }
 
 TEST_F(RegistriesApiTest, SysadminOnly) {
@@ -227,12 +236,11 @@ TEST_F(RegistriesApiTest, PingWithIdSendsTheStoredSecretOnlyToTheStoredUrl) {
                 json{{"id", id}, {"url", "https://evil.example.com"}}.dump());
   EXPECT_EQ(r.status, 400) << r.body;
   EXPECT_EQ(ErrorCodeOf(r), "BAD_REQUEST");
-  EXPECT_NE(r.body.find("give access_secret to test these settings"), std::string::npos)
-      << r.body;
+  EXPECT_NE(r.body.find("give access_secret to test these settings"), std::string::npos) << r.body;
   EXPECT_EQ(state_.last_url, "");  // nothing was sent
-  r = Call("POST", "/registries/ping", admin(),
-           json{{"id", id}, {"url", "https://evil.example.com"}, {"access_secret", "typed"}}
-               .dump());
+  r = Call(
+      "POST", "/registries/ping", admin(),
+      json{{"id", id}, {"url", "https://evil.example.com"}, {"access_secret", "typed"}}.dump());
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(state_.last_url, "https://evil.example.com");
   EXPECT_EQ(state_.last_secret, "typed");

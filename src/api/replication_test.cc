@@ -201,7 +201,7 @@ TEST_F(ReplicationApiTest, ErrorsTable) {
       {"POST", "/replication/policies", PushPolicy("taken").dump(), 409, "CONFLICT"},
       {"POST", "/replication/policies", "[1]", 400, "BAD_REQUEST"},
       {"GET", "/replication/policies/999", "", 404, "NOT_FOUND"},
-      {"GET", "/replication/policies/x", "", 400, "BAD_REQUEST"},
+      {"GET", "/replication/policies/x", "", 422, "UNPROCESSABLE_ENTITY"},
       {"PUT", "/replication/policies/999", PushPolicy("n").dump(), 404, "NOT_FOUND"},
       {"DELETE", "/replication/policies/999", "", 404, "NOT_FOUND"},
       {"GET", "/replication/policies?page_size=101", "", 422, "UNPROCESSABLE_ENTITY"},

@@ -4,6 +4,7 @@
 // construction and may be shared by every io thread.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
@@ -74,6 +75,20 @@ class RouteTable {
                   "method " + std::string(method) + " is not allowed on this resource");
     }
     return Fail(ErrorCode::kNotFound, "no such API resource");
+  }
+
+  // The methods with a route for this path, for the Allow header of a 405 (HEAD with GET).
+  std::vector<std::string> Allowed(const std::vector<std::string>& segments) const {
+    std::vector<std::string> methods;
+    auto add = [&](const std::string& m) {
+      if (std::find(methods.begin(), methods.end(), m) == methods.end()) methods.push_back(m);
+    };
+    for (const auto& route : routes_) {
+      if (!MatchPattern(route.pattern, segments)) continue;
+      add(route.method);
+      if (route.method == "GET") add("HEAD");
+    }
+    return methods;
   }
 
  private:
