@@ -125,13 +125,6 @@ Status ValidateTrigger(Policy& policy) {
                     "(a schedule fires at most once a minute)",
                     trigger.cron));
   }
-  if (fields[1] == "*") {
-    return Bad(
-        fmt::format("trigger.trigger_settings.cron \"{}\": the minutes field cannot be "
-                    "\"*\" (at most once a minute is allowed; for every N minutes use "
-                    "\"0 */N * * * *\")",
-                    trigger.cron));
-  }
   if (auto parsed = CronSchedule::Parse(trigger.cron); !parsed) {
     return Bad("trigger.trigger_settings.cron: " + parsed.error().message);
   }

@@ -68,6 +68,8 @@ TEST(ValidatePolicy, AcceptsValidPolicies) {
   push.speed_kbps = -1;
   ASSERT_TRUE(ValidatePolicy(push)) << ValidatePolicy(push).error().message;
   EXPECT_EQ(push.speed_kbps, 0);
+  push.trigger = {"scheduled", "0 * * * * *"};  // every minute, as Harbor allows
+  EXPECT_TRUE(ValidatePolicy(push)) << ValidatePolicy(push).error().message;
 
   Policy pull;
   pull.name = "pull";
@@ -155,11 +157,11 @@ TEST(ValidatePolicy, RejectsWithFieldAndRemedy) {
          p.trigger = {"scheduled", "*/5 0 * * * *"};
        },
        "the seconds field must be \"0\""},
-      {"minutes star",
+      {"seconds not zero in a fixed minute",
        [](Policy& p) {
-         p.trigger = {"scheduled", "0 * * * * *"};
+         p.trigger = {"scheduled", "30 0 * * * *"};
        },
-       "the minutes field cannot be \"*\""},
+       "the seconds field must be \"0\""},
       {"descriptor",
        [](Policy& p) {
          p.trigger = {"scheduled", "@hourly"};
