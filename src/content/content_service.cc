@@ -75,6 +75,23 @@ Result<Repository> ContentService::ResolveRepository(std::string_view name, bool
   return **repo;
 }
 
+Result<Repository> ContentService::ResolveForPush(std::string_view name) {
+  auto project = ResolveProject(name);
+  if (!project) return Fail(project.error());
+  auto repo = artifacts_.GetRepository(name);
+  if (!repo) return Fail(repo.error());
+  if (repo->has_value()) return **repo;
+  Repository unstored;
+  unstored.project_id = project->id;
+  unstored.name = std::string(name);
+  return unstored;
+}
+
+Result<Repository> ContentService::Stored(const Repository& repo) {
+  if (repo.id != 0) return repo;
+  return artifacts_.EnsureRepository(repo.project_id, repo.name);
+}
+
 Result<int64_t> ContentService::StatBlob(const Repository& repo, const Digest& digest) {
   auto linked = artifacts_.LinkedBlobSize(repo.id, digest.str());
   if (!linked) return Fail(linked.error());
@@ -105,7 +122,9 @@ Status ContentService::LinkBlob(const Repository& repo, const Digest& digest, in
                     std::to_string(size) + " given",
                 digest.str());
   }
-  return artifacts_.LinkBlob(repo.id, digest.str(), info->size);
+  auto stored = Stored(repo);
+  if (!stored) return Fail(stored.error());
+  return artifacts_.LinkBlob(stored->id, digest.str(), info->size);
 }
 
 Result<bool> ContentService::MountBlob(const Repository& to, const Digest& digest,
@@ -127,7 +146,9 @@ Result<bool> ContentService::MountBlob(const Repository& to, const Digest& diges
     if (!linked) return Fail(linked.error());
     if (!linked->has_value()) return false;
   }
-  BERTH_TRY(artifacts_.LinkBlob(to.id, digest.str(), info->size));
+  auto stored = Stored(to);
+  if (!stored) return Fail(stored.error());
+  BERTH_TRY(artifacts_.LinkBlob(stored->id, digest.str(), info->size));
   return true;
 }
 
@@ -245,9 +266,11 @@ Result<PutManifestResult> ContentService::StoreManifest(const Repository& repo,
 
   const auto size = static_cast<int64_t>(bytes.size());
   BERTH_TRY(blobs_.Put(*digest, bytes));
+  auto stored_repo = Stored(repo);
+  if (!stored_repo) return Fail(stored_repo.error());
 
   Artifact artifact;
-  artifact.repository_id = repo.id;
+  artifact.repository_id = stored_repo->id;
   artifact.digest = digest->str();
   artifact.media_type = parsed->media_type;
   artifact.artifact_type = parsed->artifact_type;
@@ -265,7 +288,7 @@ Result<PutManifestResult> ContentService::StoreManifest(const Repository& repo,
   auto stored = artifacts_.PutManifest(artifact, references, ref.is_digest ? "" : ref.text);
   if (!stored) return Fail(stored.error());
   // Linked after the artifact row so a failed push leaves no readable manifest blob.
-  BERTH_TRY(artifacts_.LinkBlob(repo.id, digest->str(), size));
+  BERTH_TRY(artifacts_.LinkBlob(stored_repo->id, digest->str(), size));
   if (pushed && listener_ != nullptr) {
     listener_->ManifestPushed(repo.name, digest->str(), ref.is_digest ? "" : ref.text);
   }

@@ -83,6 +83,10 @@ class ContentService {
   // the repository does not exist and `create` is false. With `create` the repository
   // row is made when missing.
   Result<metadata::Repository> ResolveRepository(std::string_view name, bool create);
+  // For a push: the repository, or when it does not exist yet one with id 0 that is not
+  // stored. LinkBlob and the manifest puts store it with the first blob or manifest they
+  // commit, so a push that fails or is cancelled before then leaves no empty repository.
+  Result<metadata::Repository> ResolveForPush(std::string_view name);
   // The project of repository `name`: NAME_INVALID / NAME_UNKNOWN as ResolveRepository.
   Result<metadata::Project> ResolveProject(std::string_view name);
 
@@ -145,6 +149,8 @@ class ContentService {
   Result<metadata::Artifact> FindArtifact(const metadata::Repository& repo, const Reference& ref);
   // MANIFEST_BLOB_UNKNOWN unless every blob the manifest names is usable in `repo`.
   Status CheckReferences(const metadata::Repository& repo, const ParsedManifest& manifest);
+  // `repo` itself, or for an unstored one (id 0) the repository row, created now.
+  Result<metadata::Repository> Stored(const metadata::Repository& repo);
 
   storage::BlobStore& blobs_;
   metadata::ArtifactStore& artifacts_;

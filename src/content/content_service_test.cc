@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -204,6 +205,46 @@ TEST_F(ContentServiceTest, ManifestWithMissingBlobIsRefusedAndNothingStored) {
   EXPECT_FALSE(blobs_->Stat(digest).has_value());
   EXPECT_EQ(service_->GetManifest(repo_, Tag("latest")).error().code, ErrorCode::kManifestUnknown);
   EXPECT_TRUE(service_->ListTags(repo_, "", -1)->names.empty());
+}
+
+TEST_F(ContentServiceTest, APushStoresItsRepositoryWithItsFirstContent) {
+  auto listed = [&](std::string_view name) {
+    auto catalog = service_->Catalog("", -1);
+    EXPECT_TRUE(catalog.has_value());
+    return std::ranges::count(catalog->names, std::string(name)) == 1;
+  };
+  auto other = *service_->ResolveRepository("library/other", true);
+  std::string bytes = ImageManifest(other, "x");
+
+  auto fresh = service_->ResolveForPush("library/fresh");
+  ASSERT_TRUE(fresh.has_value()) << fresh.error().message;
+  EXPECT_EQ(fresh->id, 0);
+  EXPECT_EQ(fresh->name, "library/fresh");
+  // A refused manifest and a refused mount leave nothing behind.
+  EXPECT_FALSE(service_->PutManifest(*fresh, Tag("v1"), bytes, kOciManifestType).has_value());
+  auto absent = *Digest::Parse(Sha256Digest("never stored"));
+  EXPECT_FALSE(*service_->MountBlob(*fresh, absent, "library/other"));
+  EXPECT_FALSE(listed("library/fresh"));
+  EXPECT_EQ(service_->ResolveRepository("library/fresh", false).error().code,
+            ErrorCode::kNameUnknown);
+
+  // The first blob stores it; the push goes on against the stored repository.
+  PushBlob(*fresh, "first");
+  EXPECT_TRUE(listed("library/fresh"));
+  auto stored = service_->ResolveForPush("library/fresh");
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_NE(stored->id, 0);
+  EXPECT_EQ(service_->ResolveRepository("library/fresh", false)->id, stored->id);
+
+  // A manifest alone (an empty index needs no blob) stores its repository too.
+  auto index = *service_->ResolveForPush("library/index-only");
+  Put(index, Tag("empty"),
+      R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json",)"
+      R"("manifests":[]})",
+      "application/vnd.oci.image.index.v1+json");
+  EXPECT_TRUE(listed("library/index-only"));
+  auto again = *service_->ResolveRepository("library/index-only", false);
+  EXPECT_TRUE(service_->GetManifest(again, Tag("empty")).has_value());
 }
 
 TEST_F(ContentServiceTest, WrongDescriptorSizeIsRefused) {

@@ -1,4 +1,6 @@
 // GET, HEAD and DELETE of blobs, with byte ranges.
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include "registry/registry_service.h"
@@ -17,27 +19,38 @@ bool ParseNumber(std::string_view s, int64_t& out) {
   return ec == std::errc() && ptr == s.data() + s.size() && out >= 0;
 }
 
-// Parses "bytes=a-b", "bytes=a-" or "bytes=-n" against a blob of `size` bytes;
-// std::nullopt when the range is malformed or cannot be satisfied.
-std::optional<ByteRange> ParseRange(std::string_view header, int64_t size) {
-  if (!header.starts_with("bytes=")) return std::nullopt;
-  auto spec = header.substr(6);
-  auto dash = spec.find('-');
-  if (dash == std::string_view::npos || spec.find(',') != std::string_view::npos) {
-    return std::nullopt;
+// What a Range header asks of a blob of `size` bytes. As RFC 9110 allows, a header this
+// server does not serve (another unit, several ranges, unparseable) is ignored and the
+// whole blob is sent; a single byte range that cannot be satisfied is a 416.
+struct RangeRequest {
+  enum Kind { kWhole, kPart, kUnsatisfiable } kind = kWhole;
+  ByteRange range;
+};
+
+RangeRequest ParseRange(std::string_view header, int64_t size) {
+  constexpr std::string_view kUnit = "bytes=";
+  if (header.size() < kUnit.size() ||
+      !std::equal(kUnit.begin(), kUnit.end(), header.begin(), [](char a, char b) {
+        return a == std::tolower(static_cast<unsigned char>(b));
+      })) {
+    return {};
   }
+  auto spec = header.substr(kUnit.size());
+  auto dash = spec.find('-');
+  if (dash == std::string_view::npos || spec.find(',') != std::string_view::npos) return {};
   int64_t first = 0, last = 0;
   auto a = spec.substr(0, dash), b = spec.substr(dash + 1);
+  const RangeRequest unsatisfiable{RangeRequest::kUnsatisfiable, {}};
   if (a.empty()) {  // suffix: the last n bytes
-    if (!ParseNumber(b, last) || last == 0) return std::nullopt;
+    if (!ParseNumber(b, last)) return {};
+    if (last == 0) return unsatisfiable;
     first = std::max<int64_t>(0, size - last);
-    return ByteRange{first, size - first};
+    return {RangeRequest::kPart, {first, size - first}};
   }
-  if (!ParseNumber(a, first) || first >= size) return std::nullopt;
-  if (b.empty()) return ByteRange{first, size - first};
-  if (!ParseNumber(b, last) || last < first) return std::nullopt;
-  last = std::min(last, size - 1);
-  return ByteRange{first, last - first + 1};
+  if (!ParseNumber(a, first) || (!b.empty() && !ParseNumber(b, last))) return {};
+  if (first >= size || (!b.empty() && last < first)) return unsatisfiable;
+  last = b.empty() ? size - 1 : std::min(last, size - 1);
+  return {RangeRequest::kPart, {first, last - first + 1}};
 }
 
 }  // namespace
@@ -55,17 +68,18 @@ http::Task<http::Response> RegistryService::GetBlob(http::Request& request,
   resp.headers.Set("Accept-Ranges", "bytes");
   resp.headers.Set("ETag", "\"" + digest->str() + "\"");
   ByteRange range{0, *size};
-  if (auto header = request.headers.Get("Range")) {
-    auto parsed = ParseRange(*header, *size);
-    if (!parsed) {
-      auto err = RegistryError(
-          MakeError(ErrorCode::kRangeInvalid, "Range \"" + std::string(header->substr(0, 100)) +
-                                                  "\" cannot be served from a blob of " +
-                                                  std::to_string(*size) + " bytes"));
-      err.headers.Set("Content-Range", "bytes */" + std::to_string(*size));
-      co_return err;
-    }
-    range = *parsed;
+  std::string_view range_header = request.headers.Get("Range").value_or("");
+  RangeRequest wanted = range_header.empty() ? RangeRequest{} : ParseRange(range_header, *size);
+  if (wanted.kind == RangeRequest::kUnsatisfiable) {
+    auto err = RegistryError(
+        MakeError(ErrorCode::kRangeInvalid, "Range \"" + std::string(range_header.substr(0, 100)) +
+                                                "\" cannot be served from a blob of " +
+                                                std::to_string(*size) + " bytes"));
+    err.headers.Set("Content-Range", "bytes */" + std::to_string(*size));
+    co_return err;
+  }
+  if (wanted.kind == RangeRequest::kPart) {
+    range = wanted.range;
     resp.status = 206;
     resp.headers.Set("Content-Range", "bytes " + std::to_string(range.start) + "-" +
                                           std::to_string(range.start + range.length - 1) + "/" +

@@ -153,6 +153,10 @@ http::Task<http::Response> RegistryService::Dispatch(http::Request& request) {
   if (route->kind == RouteKind::kCatalog) co_return co_await Catalog(request);
   Status valid = ValidateRepositoryName(route->name);
   if (!valid) co_return RegistryError(valid.error());
+  if (route->name.find('/') == std::string::npos) {
+    // Every repository lives in a project: say so rather than "project  does not exist".
+    co_return RegistryError(content_.ResolveProject(route->name).error());
+  }
 
   auth::Identity who;
   const auth::Action action = ActionFor(request.method);
@@ -163,8 +167,12 @@ http::Task<http::Response> RegistryService::Dispatch(http::Request& request) {
     std::optional<http::Response> failed = co_await PullThroughFirst(request, *route);
     if (failed) co_return std::move(*failed);
   }
-  Result<metadata::Repository> repo =
-      content_.ResolveRepository(route->name, action == auth::Action::kPush);
+  // A push (and any call on its upload sessions) names a repository that may not exist
+  // yet: it is stored with the first blob or manifest committed, so a failed or cancelled
+  // push leaves none behind.
+  const bool pushing = action == auth::Action::kPush || route->kind == RouteKind::kUpload;
+  Result<metadata::Repository> repo = pushing ? content_.ResolveForPush(route->name)
+                                              : content_.ResolveRepository(route->name, false);
   if (!repo) co_return RegistryError(repo.error());
 
   switch (route->kind) {

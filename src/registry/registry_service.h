@@ -70,9 +70,13 @@ class RegistryService {
                                     const Route& route);
   // Streams the request body into `writer`, checking Content-Range when given.
   http::Task<Status> ReceiveChunk(http::Request& request, storage::BlobWriter& writer);
+  // Commits the upload under `digest_text`. On failure a session the client knows of
+  // (`monolithic` false) stays open for another PUT; a monolithic POST's is discarded.
   http::Task<http::Response> FinishUpload(http::Request& request, const metadata::Repository& repo,
                                           std::unique_ptr<storage::BlobWriter> writer,
-                                          std::string_view digest_text);
+                                          std::string_view digest_text, bool monolithic);
+  // Ends an upload session and removes what it received.
+  void Discard(std::unique_ptr<storage::BlobWriter> writer);
   // manifests.cc
   http::Task<http::Response> Manifest(http::Request& request, const metadata::Repository& repo,
                                       const Route& route);

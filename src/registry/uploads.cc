@@ -104,14 +104,23 @@ http::Task<Status> RegistryService::ReceiveChunk(http::Request& request,
                                                  storage::BlobWriter& writer) {
   auto declared = request.body->declared_length();
   if (auto header = request.headers.Get("Content-Range")) {
+    const std::string quoted = "Content-Range \"" + std::string(header->substr(0, 60)) + "\"";
     auto range = ParseContentRange(*header);
-    if (!range || range->first != writer.size() ||
-        (declared && static_cast<int64_t>(*declared) != range->second - range->first + 1)) {
+    if (!range) {
+      co_return Fail(ErrorCode::kBlobUploadInvalid,
+                     quoted + " is not <first>-<last>: send e.g. \"0-1023\" for the first KiB");
+    }
+    if (range->first != writer.size()) {
       co_return Fail(ErrorCode::kRangeInvalid,
-                     "Content-Range \"" + std::string(header->substr(0, 60)) +
-                         "\" does not continue the upload, which holds " +
+                     quoted + " does not continue the upload, which holds " +
                          std::to_string(writer.size()) + " bytes: send the chunk starting at " +
                          "byte " + std::to_string(writer.size()));
+    }
+    const int64_t length = range->second - range->first + 1;
+    if (declared && static_cast<int64_t>(*declared) != length) {
+      co_return Fail(ErrorCode::kSizeInvalid,
+                     quoted + " names " + std::to_string(length) + " bytes but the body has " +
+                         std::to_string(*declared) + " (Content-Length): make them agree");
     }
   }
   // A body that fits one buffer is written inline; a larger one alternates between two
@@ -169,19 +178,41 @@ http::Task<Status> RegistryService::ReceiveChunk(http::Request& request,
   }
 }
 
+void RegistryService::Discard(std::unique_ptr<storage::BlobWriter> writer) {
+  std::string id = writer->id();
+  (void)writer->Cancel();  // best effort: the session ends either way
+  writer.reset();
+  sessions_.Finish(id);
+}
+
 http::Task<http::Response> RegistryService::FinishUpload(
     http::Request& request, const metadata::Repository& repo,
-    std::unique_ptr<storage::BlobWriter> writer, std::string_view digest_text) {
+    std::unique_ptr<storage::BlobWriter> writer, std::string_view digest_text, bool monolithic) {
   auto digest = Digest::Parse(digest_text);
   if (!digest) {
-    sessions_.Return(std::move(writer));
+    if (monolithic) {
+      Discard(std::move(writer));
+    } else {
+      sessions_.Return(std::move(writer));
+    }
     co_return RegistryError(digest.error());
   }
   int64_t size = writer->size();
   std::string id = writer->id();
   if (auto ok = writer->Commit(*digest); !ok) {
+    Error error = ok.error();
+    if (monolithic) {
+      Discard(std::move(writer));
+      co_return RegistryError(error);
+    }
+    if (error.code == ErrorCode::kDigestInvalid) {
+      // The session stays open with everything received, this PUT's chunk included.
+      error.message += "; the upload is kept with its " + std::to_string(size) +
+                       " bytes: PUT again with the right digest and no body, or DELETE it and "
+                       "start over";
+    }
     sessions_.Return(std::move(writer));
-    co_return RegistryError(ok.error());
+    co_return RegistryError(error);
   }
   writer.reset();
   sessions_.Finish(id);
@@ -212,16 +243,23 @@ http::Task<http::Response> RegistryService::StartUpload(http::Request& request,
       }
     }
   }
+  if (auto algorithm = request.Query("digest-algorithm"); algorithm && *algorithm != "sha256") {
+    co_return RegistryError(MakeError(ErrorCode::kDigestInvalid,
+                                      "blobs are uploaded with sha256 here, not " +
+                                          std::string(algorithm->substr(0, 40)) +
+                                          ": leave digest-algorithm out or set it to sha256"));
+  }
   auto writer = sessions_.Create(repo.name);
   if (!writer) co_return RegistryError(writer.error());
   const std::string digest(request.Query("digest").value_or(""));
   if (!digest.empty()) {
     Status received = co_await ReceiveChunk(request, **writer);
     if (!received) {
-      sessions_.Return(std::move(*writer));
+      Discard(std::move(*writer));
       co_return RegistryError(received.error());
     }
-    co_return co_await FinishUpload(request, repo, std::move(*writer), digest);
+    co_return co_await FinishUpload(request, repo, std::move(*writer), digest,
+                                    /*monolithic=*/true);
   }
   auto resp = SessionResponse(202, repo.name, **writer);
   sessions_.Return(std::move(*writer));
@@ -267,7 +305,8 @@ http::Task<http::Response> RegistryService::Upload(http::Request& request,
     co_return RegistryError(MakeError(ErrorCode::kDigestInvalid,
                                       "PUT to finish an upload needs ?digest=<algorithm:hex>"));
   }
-  co_return co_await FinishUpload(request, repo, std::move(*writer), digest);
+  co_return co_await FinishUpload(request, repo, std::move(*writer), digest,
+                                  /*monolithic=*/false);
 }
 
 }  // namespace berth::registry

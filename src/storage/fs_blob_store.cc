@@ -239,8 +239,9 @@ class FsBlobWriter final : public BlobWriter {
   Status Commit(const Digest& expected) override {
     if (!fd_) return Fail(UploadUnknown(id_));
     if (expected.algorithm() != "sha256") {
-      return Fail(ErrorCode::kDigestInvalid,
-                  "uploads are verified with sha256; got " + std::string(expected.algorithm()));
+      return Fail(ErrorCode::kDigestInvalid, "blobs are uploaded with sha256 here, not " +
+                                                 std::string(expected.algorithm()) +
+                                                 ": push the blob under its sha256 digest");
     }
     std::string actual = digest();
     if (actual != expected.str()) {

@@ -211,3 +211,42 @@ def test_repository_without_project_component(berth_target):
     r = berth_target.client.start_upload("toplevel" + berth_target.repo("x")[-10:])
     assert r.status_code in (400, 403, 404), (r.status_code, r.text)
     assert_error(r, r.status_code)
+
+
+def _start_and_cancel(c, name):
+    r = c.start_upload(name)
+    assert r.status_code == 202, (r.status_code, r.text)
+    return c.delete(c.location(r))
+
+
+_OCTETS = {"Content-Type": "application/octet-stream"}
+# Requests that name a repository not pushed yet and fail, or are cancelled: (call, status).
+FAILED_PUSHES = {
+    "patch of an unknown upload": (lambda c, n: c.patch(
+        f"/v2/{n}/blobs/uploads/0123456789abcdef0123456789abcdef", data=b"x",
+        headers=_OCTETS), 404),
+    "manifest that is not JSON": (lambda c, n: c.put_manifest(n, "v1", b"{bad"), 400),
+    "manifest naming missing blobs": (
+        lambda c, n: c.put_manifest(n, "v1", oci.image([10]).manifest), 400),
+    "monolithic post with a wrong digest": (lambda c, n: c.post(
+        f"/v2/{n}/blobs/uploads/", params={"digest": oci.sha256(b"claimed")},
+        data=b"actual", headers=_OCTETS), 400),
+    "upload with sha512": (lambda c, n: c.post(
+        f"/v2/{n}/blobs/uploads/", params={"digest-algorithm": "sha512"}), 400),
+    "upload started, then cancelled": (_start_and_cancel, 204),
+}
+
+
+@pytest.mark.parametrize("what", sorted(FAILED_PUSHES))
+def test_failed_push_leaves_no_repository(berth_target, what):
+    c, name = berth_target.client, berth_target.repo("nothing")
+    call, status = FAILED_PUSHES[what]
+    r = call(c, name)
+    assert r.status_code == status, (r.status_code, r.text)
+    if status >= 400:
+        assert_error(r, status)
+    assert_error(c.tags(name), 404, "NAME_UNKNOWN")
+    assert name not in c.get("/v2/_catalog", params={"n": 1000}).json()["repositories"]
+    # A push that succeeds afterwards stores it.
+    c.push(name, oci.image([100]), "v1")
+    assert c.tags(name).json()["tags"] == ["v1"]

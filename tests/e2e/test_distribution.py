@@ -48,6 +48,23 @@ def test_blob_get_head_and_range(target):
     assert r.status_code == 206 and r.content == SMALL[-5:]
 
 
+def test_blob_range_not_served_is_ignored_and_unsatisfiable_is_416(berth_target):
+    c, name = berth_target.client, berth_target.repo("ranges")
+    digest = c.push_blob(name, SMALL)
+    url = f"/v2/{name}/blobs/{digest}"
+    # Other units, several ranges and garbage are ignored (RFC 9110 14.2): the whole blob.
+    for header in ("items=0-4", "bytes=0-1,3-4", "bytes=abc"):
+        r = c.get(url, headers={"Range": header})
+        assert r.status_code == 200 and r.content == SMALL, header
+        assert "Content-Range" not in r.headers, header
+    r = c.get(url, headers={"Range": "Bytes=0-4"})
+    assert r.status_code == 206 and r.content == SMALL[:5]
+    for header in (f"bytes={len(SMALL)}-", "bytes=-0", "bytes=9-3"):
+        r = c.get(url, headers={"Range": header})
+        assert r.status_code == 416, header
+        assert r.headers["Content-Range"] == f"bytes */{len(SMALL)}", header
+
+
 def test_blob_unknown_is_enveloped(target):
     c, name = target.client, target.repo("blob")
     c.push_blob(name, b"x")  # the repository exists
@@ -129,6 +146,38 @@ def test_chunk_out_of_order_is_416_and_status_reports_range(berth_target):
     data = b"a" * 100 + b"b" * 100
     r = c.put(c.location(r), params={"digest": oci.sha256(data)})
     assert r.status_code == 201
+    assert c.get(f"/v2/{name}/blobs/{oci.sha256(data)}").content == data
+
+
+def test_content_range_that_is_malformed_or_disagrees_with_the_body_is_400(berth_target):
+    c, name = berth_target.client, berth_target.repo("badrange")
+    r = c.start_upload(name)
+    loc = c.location(r)
+    headers = {"Content-Type": "application/octet-stream"}
+    r = c.patch(loc, data=b"x" * 10, headers={**headers, "Content-Range": "bytes=0-9"})
+    assert_error(r, 400, "BLOB_UPLOAD_INVALID")
+    assert "is not <first>-<last>" in r.text, r.text
+    r = c.patch(loc, data=b"x" * 10, headers={**headers, "Content-Range": "0-15"})
+    assert_error(r, 400, "SIZE_INVALID")
+    assert "names 16 bytes but the body has 10" in r.text, r.text
+    # Nothing was taken in: the chunk is sent again, rightly, and the upload completes.
+    r = _patch(c, loc, b"x" * 10, 0)
+    assert r.status_code == 202, r.text
+    r = c.put(c.location(r), params={"digest": oci.sha256(b"x" * 10)})
+    assert r.status_code == 201, r.text
+
+
+def test_finishing_put_with_a_wrong_digest_keeps_the_upload(berth_target):
+    c, name = berth_target.client, berth_target.repo("wrongclose")
+    data = bytes(range(20))
+    r = _patch(c, c.location(c.start_upload(name)), data[:10], 0)
+    loc = c.location(r)
+    r = c.put(loc, params={"digest": oci.sha256(b"other")}, data=data[10:], headers={
+        "Content-Type": "application/octet-stream", "Content-Range": "10-19"})
+    assert_error(r, 400, "DIGEST_INVALID")
+    assert "kept with its 20 bytes" in r.text and "no body" in r.text, r.text
+    r = c.put(loc, params={"digest": oci.sha256(data)})
+    assert r.status_code == 201, r.text
     assert c.get(f"/v2/{name}/blobs/{oci.sha256(data)}").content == data
 
 
