@@ -183,6 +183,36 @@ Result<std::optional<std::vector<int64_t>>> LabelFilter(std::string_view q) {
   return std::optional<std::vector<int64_t>>();
 }
 
+// Harbor's `base=*` term in q: list an index's untagged children too.
+// Deletes manifest `digest` of `repo` when it is untagged and no index references it,
+// then its own children the same way: what goes with a deleted index, as in Harbor.
+Status DeleteOrphan(metadata::ArtifactStore& artifacts, content::ContentService& content,
+                    const metadata::Repository& repo, const std::string& digest) {
+  auto artifact = artifacts.GetArtifact(repo.id, digest);
+  if (!artifact) return Fail(artifact.error());
+  if (!artifact->has_value() || !(*artifact)->tags.empty()) return Ok();
+  auto referenced = artifacts.IsReferencedByIndex(repo.id, digest);
+  if (!referenced) return Fail(referenced.error());
+  if (*referenced) return Ok();
+  auto children = artifacts.ChildManifests((*artifact)->id);
+  if (!children) return Fail(children.error());
+  BERTH_TRY(content.DeleteManifest(repo, Reference{digest, true}));
+  for (const auto& child : *children) BERTH_TRY(DeleteOrphan(artifacts, content, repo, child));
+  return Ok();
+}
+
+bool ListsAllBases(std::string_view q) {
+  for (size_t at = 0; at <= q.size();) {
+    size_t end = std::min(q.find(',', at), q.size());
+    std::string_view term = q.substr(at, end - at);
+    while (term.starts_with(' ')) term.remove_prefix(1);
+    while (term.ends_with(' ')) term.remove_suffix(1);
+    if (term == "base=*") return true;
+    at = end + 1;
+  }
+  return false;
+}
+
 }  // namespace
 
 Result<metadata::Artifact> ApiService::FindArtifact(const metadata::Repository& repo,
@@ -196,15 +226,17 @@ Result<http::Response> ApiService::ListArtifacts(Call& call) {
   if (!repo) return Fail(repo.error());
   auto page = ParsePage(call.request.query);
   if (!page) return Fail(page.error());
-  auto label_ids = LabelFilter(call.request.Query("q").value_or(""));
+  const std::string_view q = call.request.Query("q").value_or("");
+  auto label_ids = LabelFilter(q);
   if (!label_ids) return Fail(label_ids.error());
+  const bool top_level = !ListsAllBases(q);
   metadata::PageResult<metadata::Artifact> list;
   if (*label_ids) {
     // Filtered in memory: every artifact of the repository, then the page.
     std::vector<metadata::Artifact> all;
     constexpr int64_t kBatch = 500;
     for (int64_t n = 1;; ++n) {
-      auto batch = artifacts_.ListArtifacts(repo->id, metadata::Page{n, kBatch});
+      auto batch = artifacts_.ListArtifacts(repo->id, metadata::Page{n, kBatch}, top_level);
       if (!batch) return Fail(batch.error());
       size_t got = batch->items.size();
       for (auto& a : batch->items) all.push_back(std::move(a));
@@ -217,7 +249,7 @@ Result<http::Response> ApiService::ListArtifacts(Call& call) {
     list.total = static_cast<int64_t>(kept->size());
     list.items = Slice(std::move(*kept), *page);
   } else {
-    auto got = artifacts_.ListArtifacts(repo->id, *page);
+    auto got = artifacts_.ListArtifacts(repo->id, *page, top_level);
     if (!got) return Fail(got.error());
     list = std::move(*got);
   }
@@ -263,8 +295,22 @@ Result<http::Response> ApiService::DeleteArtifact(Call& call) {
   BERTH_TRY(auth_.Authorize(call.identity, repo->name, auth::Action::kDelete));
   auto artifact = ResolveArtifact(artifacts_, *repo, call.Param("reference"));
   if (!artifact) return Fail(artifact.error());
+  // As Harbor: an index's child stays while the index does, and goes with it.
+  auto referenced = artifacts_.IsReferencedByIndex(repo->id, artifact->digest);
+  if (!referenced) return Fail(referenced.error());
+  if (*referenced) {
+    return Fail(ErrorCode::kPrecondition,
+                fmt::format("artifact {} is referenced by an index in {}: delete the index, "
+                            "and its untagged children go with it",
+                            artifact->digest, repo->name));
+  }
+  auto children = artifacts_.ChildManifests(artifact->id);
+  if (!children) return Fail(children.error());
   // By digest, so the artifact goes with every tag on it (Harbor semantics).
   BERTH_TRY(content_.DeleteManifest(*repo, Reference{artifact->digest, true}));
+  for (const auto& child : *children) {
+    BERTH_TRY(DeleteOrphan(artifacts_, content_, *repo, child));
+  }
   return http::EmptyResponse(200);
 }
 

@@ -101,33 +101,40 @@ TEST_F(ApiServiceTest, DeletingArtifactsNeedsMaintainer) {
   EXPECT_EQ(Call("GET", base + "/" + digest, maint).status, 404);
 }
 
-TEST_F(ApiServiceTest, IndexArtifactHasReferences) {
+class IndexApiTest : public ApiServiceTest {
+ protected:
+  // Pushes an OCI index of `children` (amd64, then arm64) to `repository` as `tag`.
+  std::string PushIndex(const std::string& repository, const std::string& tag,
+                        const std::vector<std::string>& children) {
+    auto repo = content_->ResolveRepository(repository, false);
+    EXPECT_TRUE(repo.has_value());
+    json manifests = json::array();
+    const char* arch[] = {"amd64", "arm64"};
+    for (size_t i = 0; i < children.size(); ++i) {
+      // Descriptor sizes must match the stored children.
+      auto stat = content_->StatManifest(*repo, Reference{children[i], true});
+      EXPECT_TRUE(stat.has_value());
+      manifests.push_back({{"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+                           {"digest", children[i]},
+                           {"size", stat ? stat->size : 0},
+                           {"platform", {{"architecture", arch[i % 2]}, {"os", "linux"}}}});
+    }
+    json index = {{"schemaVersion", 2},
+                  {"mediaType", "application/vnd.oci.image.index.v1+json"},
+                  {"manifests", manifests},
+                  {"annotations", {{"org.opencontainers.image.title", tag}}}};
+    auto put = content_->PutManifest(*repo, Reference{tag, false}, index.dump(),
+                                     "application/vnd.oci.image.index.v1+json");
+    EXPECT_TRUE(put.has_value()) << put.error().message;
+    return put ? put->digest.str() : "";
+  }
+};
+
+TEST_F(IndexApiTest, IndexArtifactHasReferences) {
   MakeProject(admin(), "lib", true);
   std::string amd = PushImage("lib/multi", "amd", "amd");
   std::string arm = PushImage("lib/multi", "arm", "arm");
-  json index = {
-      {"schemaVersion", 2},
-      {"mediaType", "application/vnd.oci.image.index.v1+json"},
-      {"manifests", json::array({{{"mediaType", "application/vnd.oci.image.manifest.v1+json"},
-                                  {"digest", amd},
-                                  {"size", 1},
-                                  {"platform", {{"architecture", "amd64"}, {"os", "linux"}}}},
-                                 {{"mediaType", "application/vnd.oci.image.manifest.v1+json"},
-                                  {"digest", arm},
-                                  {"size", 1},
-                                  {"platform", {{"architecture", "arm64"}, {"os", "linux"}}}}})},
-      {"annotations", {{"org.opencontainers.image.title", "multi"}}}};
-  auto repo = content_->ResolveRepository("lib/multi", false);
-  ASSERT_TRUE(repo.has_value());
-  // Descriptor sizes must match the stored children.
-  for (auto& child : index["manifests"]) {
-    auto stat = content_->StatManifest(*repo, Reference{child["digest"], true});
-    ASSERT_TRUE(stat.has_value());
-    child["size"] = stat->size;
-  }
-  auto put = content_->PutManifest(*repo, Reference{"multi", false}, index.dump(),
-                                   "application/vnd.oci.image.index.v1+json");
-  ASSERT_TRUE(put.has_value()) << put.error().message;
+  PushIndex("lib/multi", "multi", {amd, arm});
 
   auto r = Call("GET", "/projects/lib/repositories/multi/artifacts/multi", kAnonymous);
   ASSERT_EQ(r.status, 200) << r.body;
@@ -140,6 +147,48 @@ TEST_F(ApiServiceTest, IndexArtifactHasReferences) {
   EXPECT_EQ(a["references"][0]["parent_id"], a["id"]);
   EXPECT_GT(a["references"][0]["child_id"].get<int64_t>(), 0);
   EXPECT_EQ(a["references"][1]["platform"]["architecture"], "arm64");
+}
+
+TEST_F(IndexApiTest, ChildrenStayWithTheirIndexAndGoWithIt) {
+  MakeProject(admin(), "lib", true);
+  const std::string repo = "/projects/lib/repositories/multi";
+  std::string amd = PushImage("lib/multi", "amd", "amd");
+  std::string arm = PushImage("lib/multi", "arm", "arm");
+  std::string shared = PushImage("lib/multi", "shared", "shared");
+  std::string index = PushIndex("lib/multi", "multi", {amd, arm});
+  PushIndex("lib/multi", "other", {shared});
+  // Untag the children: amd and arm are now reachable only through "multi".
+  for (const char* tag : {"amd", "arm", "shared"}) {
+    auto r = Call("DELETE", repo + "/artifacts/" + tag + "/tags/" + tag, admin());
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  auto digests = [&](const std::string& query) {
+    auto r = Call("GET", repo + "/artifacts" + query, admin());
+    EXPECT_EQ(r.status, 200) << r.body;
+    std::vector<std::string> out;
+    for (const auto& a : Body(r)) out.push_back(a["digest"]);
+    std::sort(out.begin(), out.end());
+    return std::pair{out, std::string(r.headers.Get("X-Total-Count").value_or(""))};
+  };
+  // As Harbor lists them: untagged children are left out unless q=base=* asks for all.
+  EXPECT_EQ(digests("").first.size(), 2u);
+  EXPECT_EQ(digests("").second, "2");
+  EXPECT_EQ(digests("?q=base%3D*").first.size(), 5u);
+  EXPECT_EQ(Body(Call("GET", repo, admin()))["artifact_count"], 2);
+
+  // A child cannot go while its index is there.
+  auto r = Call("DELETE", repo + "/artifacts/" + amd, admin());
+  EXPECT_EQ(r.status, 412);
+  EXPECT_NE(r.body.find("referenced by an index"), std::string::npos) << r.body;
+  EXPECT_EQ(Call("GET", repo + "/artifacts/" + amd, admin()).status, 200);
+
+  // The index goes with its untagged children; another index's child stays.
+  EXPECT_EQ(Call("DELETE", repo + "/artifacts/" + index, admin()).status, 200);
+  for (const auto& gone : {index, amd, arm}) {
+    EXPECT_EQ(Call("GET", repo + "/artifacts/" + gone, admin()).status, 404) << gone;
+  }
+  EXPECT_EQ(Call("GET", repo + "/artifacts/" + shared, admin()).status, 200);
+  EXPECT_EQ(digests("?q=base%3D*").first.size(), 2u);
 }
 
 }  // namespace

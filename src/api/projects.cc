@@ -259,6 +259,8 @@ Result<http::Response> ApiService::HeadProject(Call& call) {
   auto project = projects_.GetByName(*name);
   if (!project) return Fail(project.error());
   if (!*project) return Fail(ErrorCode::kNotFound, fmt::format("project {} not found", *name));
+  // As Harbor, and as GET: a private project exists only for those who may read it.
+  BERTH_TRY(RequireProjectRead(call, **project));
   return http::EmptyResponse(200);
 }
 
@@ -441,8 +443,9 @@ Result<http::Response> ApiService::CreateMember(Call& call) {
     if (m.user_id == (*user)->id) member_id = m.id;
   }
   auto response = http::EmptyResponse(201);
-  response.headers.Set("Location",
-                       fmt::format("/api/v2.0/projects/{}/members/{}", project->id, member_id));
+  // As Harbor: the project as the client named it.
+  response.headers.Set("Location", fmt::format("/api/v2.0/projects/{}/members/{}",
+                                               call.Param("project_name_or_id"), member_id));
   return response;
 }
 
@@ -450,11 +453,12 @@ namespace {
 
 Result<metadata::Member> FindMember(metadata::UserStore& users, const metadata::Project& project,
                                     std::string_view mid) {
-  auto id = ParseInt(mid);
+  auto id = PathId(mid, "mid", 1);
+  if (!id) return Fail(id.error());
   auto members = users.ListMembers(project.id);
   if (!members) return Fail(members.error());
   for (auto& m : *members) {
-    if (id && m.id == *id) return std::move(m);
+    if (m.id == *id) return std::move(m);
   }
   return Fail(ErrorCode::kNotFound,
               fmt::format("member {} not found in project {}", mid, project.name));

@@ -76,8 +76,11 @@ TEST_F(ApiServiceTest, CreateGetHeadProject) {
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(Body(r)["name"], "123");
 
-  EXPECT_EQ(Call("HEAD", "/projects?project_name=team-a", kAnonymous).status, 200);
-  EXPECT_EQ(Call("HEAD", "/projects?project_name=nope", kAnonymous).status, 404);
+  // team-a is private: only those who may read it learn that it exists.
+  EXPECT_EQ(Call("HEAD", "/projects?project_name=team-a", admin()).status, 200);
+  EXPECT_EQ(Call("HEAD", "/projects?project_name=team-a", kAnonymous).status, 401);
+  EXPECT_EQ(Call("HEAD", "/projects?project_name=123", kAnonymous).status, 200);  // public
+  EXPECT_EQ(Call("HEAD", "/projects?project_name=nope", admin()).status, 404);
   r = Call("GET", "/projects/nope", admin());
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(ErrorCodeOf(r), "NOT_FOUND");
@@ -208,6 +211,13 @@ TEST_F(ApiServiceTest, Members) {
   ASSERT_EQ(r.status, 201) << r.body;
   std::string location(r.headers.Get("Location").value_or(""));
   EXPECT_TRUE(location.starts_with("/api/v2.0" + members + "/")) << location;
+  // Location names the project as the request did.
+  MakeUser("carl");
+  r = Call("POST", "/projects/team/members", alice,
+           R"({"role_id":3,"member_user":{"username":"carl"}})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_TRUE(r.headers.Get("Location").value_or("").starts_with("/api/v2.0/projects/team/"));
+  EXPECT_EQ(Call("GET", members + "/abc", alice).status, 422);
   EXPECT_EQ(
       Call("POST", members, alice, R"({"role_id":2,"member_user":{"username":"bob"}})").status,
       409);

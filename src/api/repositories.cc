@@ -28,7 +28,7 @@ Result<std::vector<metadata::Repository>> AllRepositories(metadata::ArtifactStor
 }  // namespace
 
 Result<nlohmann::json> ApiService::RepositoryJson(const metadata::Repository& repo) {
-  auto artifacts = artifacts_.ListArtifacts(repo.id, metadata::Page{1, 1});
+  auto artifacts = artifacts_.ListArtifacts(repo.id, metadata::Page{1, 1}, /*top_level=*/true);
   if (!artifacts) return Fail(artifacts.error());
   return nlohmann::json{
       {"id", repo.id},

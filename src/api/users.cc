@@ -40,13 +40,7 @@ Result<std::string> OptionalString(const nlohmann::json& body, std::string_view 
   return value;
 }
 
-Result<int64_t> UserIdParam(std::string_view text) {
-  auto id = ParseInt(text);
-  if (!id || *id <= 0) {
-    return Fail(ErrorCode::kBadRequest, fmt::format("user id \"{}\" is not valid", text));
-  }
-  return *id;
-}
+Result<int64_t> UserIdParam(std::string_view text) { return PathId(text, "user_id", 1); }
 
 }  // namespace
 
@@ -167,6 +161,12 @@ Result<http::Response> ApiService::DeleteUser(Call& call) {
   auto user = users_.Get(*id);
   if (!user) return Fail(user.error());
   if (!*user) return Fail(ErrorCode::kNotFound, fmt::format("user {} not found", *id));
+  if ((*user)->username == auth::AuthService::kAdminUsername) {
+    // As Harbor keeps user 1: the one account that always administers this registry.
+    return Fail(ErrorCode::kForbidden,
+                fmt::format("user {} ({}) is the built-in administrator and cannot be deleted", *id,
+                            (*user)->username));
+  }
   BERTH_TRY(users_.Delete(*id));
   auth_.ForgetCachedCredentials();
   return http::EmptyResponse(200);
@@ -185,6 +185,12 @@ Result<http::Response> ApiService::SetSysadmin(Call& call) {
   auto user = users_.Get(*id);
   if (!user) return Fail(user.error());
   if (!*user) return Fail(ErrorCode::kNotFound, fmt::format("user {} not found", *id));
+  if (!flag->get<bool>() && (*user)->username == auth::AuthService::kAdminUsername) {
+    // Otherwise the last administrator could lock everyone out of user management.
+    return Fail(ErrorCode::kForbidden,
+                fmt::format("user {} ({}) is the built-in administrator and stays one", *id,
+                            (*user)->username));
+  }
   (*user)->sysadmin = flag->get<bool>();
   (*user)->update_time = NowRfc3339();
   BERTH_TRY(users_.Update(**user));

@@ -95,6 +95,12 @@ TEST_F(ApiServiceTest, Users) {
   EXPECT_EQ(Call("DELETE", "/users/" + std::to_string(carol_id), admin()).status, 200);
   EXPECT_EQ(Call("GET", "/users/" + std::to_string(carol_id), admin()).status, 404);
   EXPECT_EQ(Call("GET", "/users/current", carol).status, 401);
+  // A path id that is not a positive integer: Harbor's 422.
+  for (const char* bad : {"/users/abc", "/users/0"}) {
+    r = Call("GET", bad, admin());
+    EXPECT_EQ(r.status, 422) << bad;
+    EXPECT_EQ(ErrorCodeOf(r), "UNPROCESSABLE_ENTITY") << bad;
+  }
 }
 
 TEST_F(ApiServiceTest, SysadminFlagAndPassword) {
@@ -106,6 +112,22 @@ TEST_F(ApiServiceTest, SysadminFlagAndPassword) {
   EXPECT_EQ(Call("PUT", path + "/sysadmin", erin, R"({"sysadmin_flag":true})").status, 403);
   EXPECT_EQ(Call("PUT", path + "/sysadmin", admin(), R"({"sysadmin_flag":true})").status, 200);
   EXPECT_EQ(Call("GET", "/users", erin).status, 200);
+
+  // The built-in admin is never deleted or demoted, not even by another administrator,
+  // so someone can always manage users.
+  r = Call("GET", "/users/current", admin());
+  std::string admin_path = "/users/" + std::to_string(Body(r)["user_id"].get<int64_t>());
+  r = Call("PUT", admin_path + "/sysadmin", erin, R"({"sysadmin_flag":false})");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_NE(r.body.find("built-in administrator"), std::string::npos) << r.body;
+  EXPECT_EQ(Call("PUT", admin_path + "/sysadmin", admin(), R"({"sysadmin_flag":false})").status,
+            403);
+  r = Call("DELETE", admin_path, erin);
+  EXPECT_EQ(r.status, 403);
+  EXPECT_NE(r.body.find("cannot be deleted"), std::string::npos) << r.body;
+  EXPECT_EQ(Call("GET", "/users", admin()).status, 200);
+  EXPECT_EQ(Call("PUT", admin_path + "/sysadmin", admin(), R"({"sysadmin_flag":true})").status,
+            200);
 
   EXPECT_EQ(Call("PUT", path + "/password", erin,
                  R"({"old_password":"wrong","new_password":"NewPassw0rd"})")

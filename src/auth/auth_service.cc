@@ -16,7 +16,6 @@ namespace {
 
 constexpr auto kCredentialCacheTtl = std::chrono::seconds(60);
 constexpr size_t kCredentialCacheCapacity = 256;
-constexpr std::string_view kAdminUsername = "admin";
 
 int64_t NowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(

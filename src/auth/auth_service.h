@@ -41,6 +41,9 @@ struct IssuedToken {
 
 class AuthService {
  public:
+  // The built-in system administrator: made at first start, never deleted or demoted.
+  static constexpr std::string_view kAdminUsername = "admin";
+
   AuthService(AuthOptions options, metadata::UserStore& users, metadata::ProjectStore& projects);
 
   // Loads the signing key from the data dir, or creates an RSA-2048 key and a self-signed

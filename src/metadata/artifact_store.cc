@@ -261,21 +261,39 @@ Result<std::optional<Artifact>> ArtifactStore::GetArtifactByTag(int64_t reposito
                      std::vector<Value>{repository_id, tag});
 }
 
-Result<PageResult<Artifact>> ArtifactStore::ListArtifacts(int64_t repository_id, const Page& page) {
+Result<PageResult<Artifact>> ArtifactStore::ListArtifacts(int64_t repository_id, const Page& page,
+                                                          bool top_level) {
+  // An index's children are listed only when tagged, as Harbor lists artifacts by default.
+  const std::string where =
+      std::string("a.repository_id = ?") +
+      (top_level ? " AND (EXISTS (SELECT 1 FROM tags t WHERE t.artifact_id = a.id) OR NOT EXISTS "
+                   "(SELECT 1 FROM artifact_references r JOIN artifacts p ON p.id = r.artifact_id "
+                   "WHERE r.digest = a.digest AND r.is_manifest = 1 "
+                   "AND p.repository_id = a.repository_id))"
+                 : "");
   PageResult<Artifact> result;
-  auto total =
-      Count(db_, "SELECT COUNT(*) FROM artifacts WHERE repository_id = ?", {repository_id});
+  auto total = Count(db_, "SELECT COUNT(*) FROM artifacts a WHERE " + where, {repository_id});
   if (!total) return Fail(total.error());
   result.total = *total;
   auto items = QueryArtifacts(db_,
-                              "SELECT " BERTH_ARTIFACT_COLS
-                              " FROM artifacts a WHERE a.repository_id = ? "
-                              "ORDER BY a.push_time DESC, a.id DESC LIMIT ? OFFSET ?",
+                              "SELECT " BERTH_ARTIFACT_COLS " FROM artifacts a WHERE " + where +
+                                  " ORDER BY a.push_time DESC, a.id DESC LIMIT ? OFFSET ?",
                               std::vector<Value>{repository_id, Limit(page), Offset(page)});
   if (!items) return Fail(items.error());
   BERTH_TRY(FillTags(db_, *items));
   result.items = std::move(*items);
   return result;
+}
+
+Result<std::vector<std::string>> ArtifactStore::ChildManifests(int64_t artifact_id) {
+  auto rows = db_.Query(
+      "SELECT digest FROM artifact_references WHERE artifact_id = ? AND is_manifest = 1 "
+      "ORDER BY digest",
+      {artifact_id});
+  if (!rows) return Fail(rows.error());
+  std::vector<std::string> out;
+  for (const auto& r : *rows) out.push_back(r.Text(0));
+  return out;
 }
 
 Result<std::vector<Artifact>> ArtifactStore::AllArtifactsWithTags(int64_t repository_id) {

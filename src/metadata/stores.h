@@ -71,7 +71,12 @@ class ArtifactStore {
   Result<std::optional<Artifact>> GetArtifact(int64_t repository_id, std::string_view digest);
   // Resolves a tag to its artifact.
   Result<std::optional<Artifact>> GetArtifactByTag(int64_t repository_id, std::string_view tag);
-  Result<PageResult<Artifact>> ListArtifacts(int64_t repository_id, const Page& page);
+  // Newest first. With `top_level`, as Harbor lists artifacts by default: an untagged
+  // manifest that an index of the repository references (a child) is left out.
+  Result<PageResult<Artifact>> ListArtifacts(int64_t repository_id, const Page& page,
+                                             bool top_level = false);
+  // The digests of the manifests that artifact `artifact_id` (an index) references.
+  Result<std::vector<std::string>> ChildManifests(int64_t artifact_id);
   // Every artifact of the repository with its tags (lexical order), ordered by digest, in
   // one query (replication listing).
   Result<std::vector<Artifact>> AllArtifactsWithTags(int64_t repository_id);
