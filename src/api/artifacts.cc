@@ -51,12 +51,24 @@ Result<nlohmann::json> ApiService::ArtifactJson(const metadata::Artifact& a,
   // Annotations and, for indexes, the children come from the stored manifest itself.
   nlohmann::json annotations = nlohmann::json::object();
   nlohmann::json references = nullptr;
+  int64_t size = a.size;
   auto manifest = content_.GetManifest(repo, Reference{a.digest, true});
   if (!manifest) return Fail(manifest.error());
   auto doc = nlohmann::json::parse(manifest->bytes, nullptr, /*allow_exceptions=*/false);
   if (doc.is_object()) {
     if (auto it = doc.find("annotations"); it != doc.end() && it->is_object()) {
       annotations = *it;
+    }
+    // An image's size, as Harbor gives it: the manifest with its config and layers.
+    auto add_size = [&](const nlohmann::json& descriptor) {
+      if (descriptor.is_object() &&
+          descriptor.value("size", nlohmann::json()).is_number_integer()) {
+        size += descriptor["size"].get<int64_t>();
+      }
+    };
+    if (auto config = doc.find("config"); config != doc.end()) add_size(*config);
+    if (auto layers = doc.find("layers"); layers != doc.end() && layers->is_array()) {
+      for (const auto& layer : *layers) add_size(layer);
     }
     if (auto children = doc.find("manifests");
         IsIndex(a.media_type) && children != doc.end() && children->is_array()) {
@@ -91,7 +103,7 @@ Result<nlohmann::json> ApiService::ArtifactJson(const metadata::Artifact& a,
       {"repository_id", repo.id},
       {"repository_name", repo.name},
       {"digest", a.digest},
-      {"size", a.size},
+      {"size", size},
       {"icon", ""},
       {"push_time", a.push_time},
       {"pull_time", a.pull_time.empty() ? kZeroTime : a.pull_time},

@@ -101,6 +101,22 @@ TEST_F(ApiServiceTest, DeletingArtifactsNeedsMaintainer) {
   EXPECT_EQ(Call("GET", base + "/" + digest, maint).status, 404);
 }
 
+TEST_F(ApiServiceTest, ImageSizeCountsConfigAndLayers) {
+  MakeProject(admin(), "lib", true);
+  std::string digest = PushImage("lib/sized", "v1", "sized");
+  auto repo = content_->ResolveRepository("lib/sized", false);
+  ASSERT_TRUE(repo.has_value());
+  auto manifest = content_->GetManifest(*repo, Reference{digest, true});
+  ASSERT_TRUE(manifest.has_value());
+  // As Harbor: the manifest's bytes, then its config and layer (PushImage's contents).
+  const int64_t want = static_cast<int64_t>(manifest->bytes.size()) +
+                       std::string(R"({"architecture":"amd64","seed":"sized"})").size() +
+                       std::string("layer-sized").size();
+  auto r = Call("GET", "/projects/lib/repositories/sized/artifacts/v1", kAnonymous);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Body(r)["size"], want);
+}
+
 class IndexApiTest : public ApiServiceTest {
  protected:
   // Pushes an OCI index of `children` (amd64, then arm64) to `repository` as `tag`.

@@ -99,15 +99,27 @@ Result<http::Response> ApiService::CreateUser(Call& call) {
     return Fail(ErrorCode::kBadRequest,
                 "username must not contain spaces or any of , \" ~ # % $ : /");
   }
+  // Harbor's profile rules: an email and a real name are required.
   auto email = OptionalString(*body, "email", 255);
   if (!email) return Fail(email.error());
-  if (!email->empty() &&
-      (email->find('@') == std::string::npos || email->front() == '@' || email->back() == '@')) {
-    return Fail(ErrorCode::kBadRequest, fmt::format("email \"{}\" is not valid", *email));
+  if (email->empty()) {
+    return Fail(ErrorCode::kBadRequest, "email is required, e.g. \"jane@example.com\"");
+  }
+  if (email->find('@') == std::string::npos || email->front() == '@' || email->back() == '@') {
+    return Fail(ErrorCode::kBadRequest,
+                fmt::format("email \"{}\" is not valid: give an address such as "
+                            "\"jane@example.com\"",
+                            *email));
   }
   auto realname = OptionalString(*body, "realname", 255);
   if (!realname) return Fail(realname.error());
-  auto comment = OptionalString(*body, "comment", 1024);
+  if (realname->empty()) {
+    return Fail(ErrorCode::kBadRequest, "realname is required, e.g. \"Jane Doe\"");
+  }
+  if (realname->find_first_of(",~#$%") != std::string::npos) {
+    return Fail(ErrorCode::kBadRequest, "realname must not contain any of , ~ # $ %");
+  }
+  auto comment = OptionalString(*body, "comment", 30);
   if (!comment) return Fail(comment.error());
   auto password = OptionalString(*body, "password", 1024);
   if (!password) return Fail(password.error());
@@ -118,6 +130,12 @@ Result<http::Response> ApiService::CreateUser(Call& call) {
   if (!existing) return Fail(existing.error());
   if (*existing) {
     return Fail(ErrorCode::kConflict, fmt::format("username {} is already used", *username));
+  }
+  auto email_used = users_.EmailInUse(*email);
+  if (!email_used) return Fail(email_used.error());
+  if (*email_used) {
+    return Fail(ErrorCode::kConflict,
+                fmt::format("email {} is already used by another user", *email));
   }
   metadata::User user;
   user.username = *username;

@@ -59,7 +59,11 @@ TEST_F(ApiServiceTest, Users) {
   };
   for (const auto& c : passwords) {
     r = Call("POST", "/users", admin(),
-             json{{"username", "carol"}, {"email", "c@x.io"}, {"password", c.password}}.dump());
+             json{{"username", "carol"},
+                  {"email", "c@x.io"},
+                  {"realname", "Carol"},
+                  {"password", c.password}}
+                 .dump());
     EXPECT_EQ(r.status, c.status) << c.password << r.body;
     if (c.status == 400) {
       EXPECT_NE(Body(r)["errors"][0]["message"].get<std::string>().find("uppercase"),
@@ -67,10 +71,43 @@ TEST_F(ApiServiceTest, Users) {
     }
   }
   EXPECT_TRUE(r.headers.Get("Location").value_or("").starts_with("/api/v2.0/users/"));
-  r = Call("POST", "/users", admin(),
-           json{{"username", "carol"}, {"password", "GoodPass1"}}.dump());
+  auto user = [](std::string name, std::string email, std::string realname,
+                 std::string comment = "") {
+    return json{{"username", name},
+                {"email", email},
+                {"realname", realname},
+                {"comment", comment},
+                {"password", "GoodPass1"}}
+        .dump();
+  };
+  r = Call("POST", "/users", admin(), user("carol", "other@x.io", "Carol"));
   EXPECT_EQ(r.status, 409);
   EXPECT_EQ(ErrorCodeOf(r), "CONFLICT");
+  r = Call("POST", "/users", admin(), user("carla", "C@X.io", "Carla"));
+  EXPECT_EQ(r.status, 409);
+  EXPECT_NE(r.body.find("is already used by another user"), std::string::npos) << r.body;
+
+  // Harbor's profile rules, each refused with what is wrong.
+  struct Profile {
+    std::string body;
+    std::string says;
+  };
+  const Profile profiles[] = {
+      {user("dan", "", "Dan"), "email is required"},
+      {user("dan", "dan", "Dan"), "is not valid: give an address"},
+      {user("dan", "dan@x.io", ""), "realname is required"},
+      {user("dan", "dan@x.io", "Dan #1"), "realname must not contain"},
+      {user("dan", "dan@x.io", "Dan", std::string(31, 'c')), "comment"},
+  };
+  for (const auto& p : profiles) {
+    r = Call("POST", "/users", admin(), p.body);
+    EXPECT_EQ(r.status, 400) << p.body;
+    EXPECT_NE(r.body.find(p.says), std::string::npos) << r.body;
+  }
+  r = Call("POST", "/users", admin(), user("dan", "dan@x.io", "Dan", "on call"));
+  ASSERT_EQ(r.status, 201) << r.body;
+  std::string dan(r.headers.Get("Location").value_or(""));
+  EXPECT_EQ(Call("DELETE", dan.substr(std::string_view("/api/v2.0").size()), admin()).status, 200);
 
   Caller carol{"carol", "GoodPass1"};
   EXPECT_EQ(Call("POST", "/users", carol, json{{"username", "d"}, {"password", "GoodPass1"}}.dump())

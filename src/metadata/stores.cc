@@ -157,6 +157,12 @@ Result<std::optional<User>> UserStore::GetByName(std::string_view username) {
   return std::optional(ToUser(**row));
 }
 
+Result<bool> UserStore::EmailInUse(std::string_view email) {
+  auto row = db_.QueryOne("SELECT 1 FROM users WHERE lower(email) = lower(?) LIMIT 1", {email});
+  if (!row) return Fail(row.error());
+  return row->has_value();
+}
+
 Result<PageResult<User>> UserStore::List(const Page& page, std::string_view username_like) {
   Where where;
   if (!username_like.empty()) where.Like("username", username_like);

@@ -106,6 +106,8 @@ class UserStore {
   Result<User> Create(const User& user);
   Result<std::optional<User>> Get(int64_t id);
   Result<std::optional<User>> GetByName(std::string_view username);
+  // Whether some user has this email address (compared without case).
+  Result<bool> EmailInUse(std::string_view email);
   Result<PageResult<User>> List(const Page& page, std::string_view username_like = {});
   Status Update(const User& user);
   Status Delete(int64_t id);
