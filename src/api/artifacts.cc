@@ -265,8 +265,12 @@ Result<http::Response> ApiService::ListArtifacts(Call& call) {
     if (!got) return Fail(got.error());
     list = std::move(*got);
   }
-  bool with_tag = call.request.Query("with_tag").value_or("true") != "false";
-  bool with_label = call.request.Query("with_label").value_or("false") == "true";
+  auto with_tag_q = QueryBool(call.request, "with_tag");
+  if (!with_tag_q) return Fail(with_tag_q.error());
+  auto with_label_q = QueryBool(call.request, "with_label");
+  if (!with_label_q) return Fail(with_label_q.error());
+  bool with_tag = with_tag_q->value_or(true);
+  bool with_label = with_label_q->value_or(false);
   nlohmann::json items = nlohmann::json::array();
   for (auto& artifact : list.items) {
     if (!with_tag) artifact.tags.clear();
@@ -292,7 +296,9 @@ Result<http::Response> ApiService::GetArtifact(Call& call) {
   if (!artifact) return Fail(artifact.error());
   auto j = ArtifactJson(*artifact, *repo);
   if (!j) return Fail(j.error());
-  if (call.request.Query("with_label").value_or("false") == "true") {
+  auto with_label = QueryBool(call.request, "with_label");
+  if (!with_label) return Fail(with_label.error());
+  if (with_label->value_or(false)) {
     auto labels = ArtifactLabelsJson(artifact->id);
     if (!labels) return Fail(labels.error());
     (*j)["labels"] = std::move(*labels);

@@ -101,6 +101,25 @@ TEST_F(ApiServiceTest, DeletingArtifactsNeedsMaintainer) {
   EXPECT_EQ(Call("GET", base + "/" + digest, maint).status, 404);
 }
 
+TEST_F(ApiServiceTest, BooleanQueryParametersAreReadAsHarborReadsThem) {
+  MakeProject(admin(), "lib", true);
+  PushImage("lib/flags", "v1", "flags");
+  const std::string list = "/projects/lib/repositories/flags/artifacts";
+  auto r = Call("GET", list + "?with_tag=0", kAnonymous);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(Body(r)[0]["tags"].is_null());
+  r = Call("GET", list + "?with_label=1", kAnonymous);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Body(r), Body(Call("GET", list + "?with_label=true", kAnonymous)));
+  for (const char* bad : {"?with_tag=maybe", "?with_label=2"}) {
+    r = Call("GET", list + bad, kAnonymous);
+    EXPECT_EQ(r.status, 422) << bad;
+    EXPECT_NE(r.body.find("must be of type bool"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(Call("GET", "/projects?public=yes", kAnonymous).status, 200);
+  EXPECT_EQ(Call("GET", "/projects?public=abc", kAnonymous).status, 422);
+}
+
 TEST_F(ApiServiceTest, ImageSizeCountsConfigAndLayers) {
   MakeProject(admin(), "lib", true);
   std::string digest = PushImage("lib/sized", "v1", "sized");

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <ctime>
@@ -71,6 +72,22 @@ std::optional<int64_t> ParseInt(std::string_view text) {
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
   return value;
+}
+
+Result<std::optional<bool>> QueryBool(const http::Request& request, std::string_view name) {
+  auto value = request.Query(name);
+  if (!value || value->empty()) return std::optional<bool>();
+  std::string lower(*value);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  static constexpr std::string_view kTrue[] = {"true", "1",        "yes",     "ok", "y",
+                                               "on",   "selected", "checked", "t",  "enabled"};
+  static constexpr std::string_view kFalse[] = {"false", "0", "no", "n", "off", "f", "disabled"};
+  if (std::ranges::find(kTrue, lower) != std::end(kTrue)) return std::optional<bool>(true);
+  if (std::ranges::find(kFalse, lower) != std::end(kFalse)) return std::optional<bool>(false);
+  return Fail(ErrorCode::kUnprocessable,
+              fmt::format("{} in query must be of type bool (true or false): \"{}\"", name,
+                          value->substr(0, 100)));
 }
 
 Result<int64_t> PathId(std::string_view text, std::string_view what, int64_t min) {

@@ -102,6 +102,11 @@ std::optional<int64_t> ParseInt(std::string_view text);
 
 // A numeric path parameter such as {id}: UNPROCESSABLE_ENTITY (422, as Harbor) when it is
 // not an integer or is below `min`.
+// Boolean query parameter `name`, read as Harbor's generated API reads one (true, 1, yes,
+// on, t, … / false, 0, no, off, f, …, any case): std::nullopt when absent or empty, 422
+// naming it for anything else.
+Result<std::optional<bool>> QueryBool(const http::Request& request, std::string_view name);
+
 Result<int64_t> PathId(std::string_view text, std::string_view what,
                        int64_t min = std::numeric_limits<int64_t>::min());
 

@@ -32,10 +32,16 @@ std::string_view RoleName(metadata::Role role) {
 
 Result<metadata::Role> ParseRole(const nlohmann::json& body) {
   auto it = body.find("role_id");
-  if (it == body.end() || !it->is_number_integer()) {
+  if (it == body.end() || it->is_null()) {
     return Fail(ErrorCode::kBadRequest,
                 "role_id is required (1 projectAdmin, 2 developer, "
                 "3 guest, 4 maintainer)");
+  }
+  if (!it->is_number_integer()) {
+    return Fail(ErrorCode::kBadRequest,
+                fmt::format("role_id must be an integer (1 projectAdmin, 2 developer, 3 guest, "
+                            "4 maintainer), not {}",
+                            it->dump().substr(0, 40)));
   }
   int id = it->get<int>();
   if (id < 1 || id > 4) {
@@ -50,6 +56,11 @@ Result<metadata::Role> ParseRole(const nlohmann::json& body) {
 // "true"/"false" (strconv.ParseBool spellings) from ProjectReq.metadata.public, else the
 // deprecated top-level boolean `public`.
 Result<std::optional<bool>> ParsePublic(const nlohmann::json& body) {
+  if (auto meta = body.find("metadata");
+      meta != body.end() && !meta->is_null() && !meta->is_object()) {
+    return Fail(ErrorCode::kBadRequest,
+                "metadata must be an object of strings, e.g. {\"public\":\"true\"}");
+  }
   if (auto meta = body.find("metadata"); meta != body.end() && meta->is_object()) {
     if (auto pub = meta->find("public"); pub != meta->end() && !pub->is_null()) {
       if (pub->is_boolean()) return std::optional(pub->get<bool>());
@@ -77,7 +88,13 @@ Status ValidateProjectName(std::string_view name) {
   if (name.size() > 255) {
     return Fail(ErrorCode::kBadRequest, "project_name must be at most 255 characters long");
   }
-  if (name.find('/') != std::string_view::npos || !ValidateRepositoryName(name)) {
+  // Harbor's rule, stricter than a repository path component: single separators only.
+  bool doubled = false;
+  for (size_t i = 1; i < name.size(); ++i) {
+    auto separator = [](char c) { return c == '.' || c == '_' || c == '-'; };
+    doubled = doubled || (separator(name[i - 1]) && separator(name[i]));
+  }
+  if (doubled || name.find('/') != std::string_view::npos || !ValidateRepositoryName(name)) {
     return Fail(ErrorCode::kBadRequest,
                 fmt::format("project name \"{}\" is not valid: use lower case letters, digits "
                             "and single '.', '_' or '-' separators, starting and ending with "
@@ -208,13 +225,8 @@ Result<http::Response> ApiService::ListProjects(Call& call) {
   if (!page) return Fail(page.error());
   auto name = ParseNameFilter(query);
   if (!name) return Fail(name.error());
-  std::optional<bool> is_public;
-  if (auto pub = call.request.Query("public"); pub && !pub->empty()) {
-    if (*pub != "true" && *pub != "false") {
-      return Fail(ErrorCode::kUnprocessable, "public in query must be true or false");
-    }
-    is_public = *pub == "true";
-  }
+  auto is_public = QueryBool(call.request, "public");
+  if (!is_public) return Fail(is_public.error());
   std::optional<int64_t> owner_id;
   if (auto owner = call.request.Query("owner"); owner && !owner->empty()) {
     auto user = users_.GetByName(*owner);
@@ -225,7 +237,7 @@ Result<http::Response> ApiService::ListProjects(Call& call) {
   // Visibility depends on membership, so the filter runs here rather than in SQL.
   std::vector<metadata::Project> visible;
   for (int64_t p = 1;; ++p) {
-    auto batch = projects_.List(metadata::Page{p, kBatch}, {}, is_public);
+    auto batch = projects_.List(metadata::Page{p, kBatch}, {}, *is_public);
     if (!batch) return Fail(batch.error());
     for (auto& project : batch->items) {
       if (!name->Matches(project.name)) continue;
@@ -269,8 +281,11 @@ Result<http::Response> ApiService::CreateProject(Call& call) {
   auto body = ParseJsonObject(call.body);
   if (!body) return Fail(body.error());
   auto name_it = body->find("project_name");
-  if (name_it == body->end() || !name_it->is_string()) {
+  if (name_it == body->end() || name_it->is_null()) {
     return Fail(ErrorCode::kBadRequest, "project_name is required");
+  }
+  if (!name_it->is_string()) {
+    return Fail(ErrorCode::kBadRequest, "project_name must be a string");
   }
   std::string name = name_it->get<std::string>();
   BERTH_TRY(ValidateProjectName(name));
@@ -417,6 +432,10 @@ Result<http::Response> ApiService::CreateMember(Call& call) {
   }
   Result<std::optional<metadata::User>> user = std::optional<metadata::User>();
   std::string wanted;
+  if (auto id = user_it->find("user_id");
+      id != user_it->end() && !id->is_null() && !id->is_number_integer()) {
+    return Fail(ErrorCode::kBadRequest, "member_user.user_id must be an integer");
+  }
   if (auto id = user_it->find("user_id");
       id != user_it->end() && id->is_number_integer() && id->get<int64_t>() > 0) {
     wanted = std::to_string(id->get<int64_t>());

@@ -106,6 +106,9 @@ TEST_F(ApiServiceTest, CreateProjectErrors) {
       {admin(), R"(not json)", 400, "BAD_REQUEST"},
       {admin(), R"({"project_name":"ok","metadata":{"public":"maybe"}})", 400, "BAD_REQUEST"},
       {admin(), R"({"project_name":"taken"})", 409, "CONFLICT"},
+      {admin(), R"({"project_name":"a--b"})", 400, "BAD_REQUEST"},
+      {admin(), R"({"project_name":"a__b"})", 400, "BAD_REQUEST"},
+      {admin(), R"({"project_name":"a.-b"})", 400, "BAD_REQUEST"},
   };
   for (const auto& c : cases) {
     auto r = Call("POST", "/projects", c.who, c.body);
@@ -116,6 +119,17 @@ TEST_F(ApiServiceTest, CreateProjectErrors) {
   }
   auto r = Call("POST", "/projects", admin(), R"({"project_name":"Upper"})");
   EXPECT_NE(Body(r)["errors"][0]["message"].get<std::string>().find("Upper"), std::string::npos);
+  // A field of the wrong type is named as such.
+  const std::pair<const char*, const char*> typed[] = {
+      {R"({"project_name":123})", "project_name must be a string"},
+      {R"({"project_name":"meta","metadata":"x"})", "metadata must be an object"},
+  };
+  for (const auto& [body, says] : typed) {
+    r = Call("POST", "/projects", admin(), body);
+    EXPECT_EQ(r.status, 400) << body;
+    EXPECT_NE(r.body.find(says), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(Call("POST", "/projects", admin(), R"({"project_name":"a-b.c_d"})").status, 201);
 }
 
 TEST_F(ApiServiceTest, ListProjectsVisibilityAndPaging) {
@@ -224,6 +238,12 @@ TEST_F(ApiServiceTest, Members) {
   EXPECT_EQ(
       Call("POST", members, alice, R"({"role_id":9,"member_user":{"username":"bob"}})").status,
       400);
+  r = Call("POST", members, alice, R"({"role_id":"2","member_user":{"username":"bob"}})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("role_id must be an integer"), std::string::npos) << r.body;
+  r = Call("POST", members, alice, R"({"role_id":2,"member_user":{"user_id":"5"}})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("member_user.user_id must be an integer"), std::string::npos) << r.body;
   EXPECT_EQ(
       Call("POST", members, alice, R"({"role_id":2,"member_user":{"username":"zed"}})").status,
       404);

@@ -1,7 +1,9 @@
 // /repositories and /projects/{project_name}/repositories[/{repository_name}].
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "api/api_service.h"
 #include "api/json_io.h"
@@ -88,6 +90,10 @@ Result<http::Response> ApiService::ListAllRepositories(Call& call) {
     }
     if (static_cast<int64_t>(batch->items.size()) < kBatch || p * kBatch >= batch->total) break;
   }
+  // Newest first across projects too, as in one project.
+  std::stable_sort(visible.begin(), visible.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.creation_time, a.id) > std::tie(b.creation_time, b.id);
+  });
   int64_t total = static_cast<int64_t>(visible.size());
   nlohmann::json items = nlohmann::json::array();
   for (const auto& repo : Slice(std::move(visible), *page)) {

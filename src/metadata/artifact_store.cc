@@ -116,7 +116,9 @@ Result<PageResult<Repository>> ArtifactStore::ListRepositories(int64_t project_i
   Where where;
   where.Equal("project_id", project_id);
   if (!name_like.empty()) where.Like("name", name_like);
-  return ListPage<Repository>(db_, "repositories", kRepoCols, where, "name", page, ToRepository);
+  // Newest first, as Harbor lists repositories.
+  return ListPage<Repository>(db_, "repositories", kRepoCols, where, "creation_time DESC, id DESC",
+                              page, ToRepository);
 }
 
 Result<std::vector<std::string>> ArtifactStore::Catalog(std::string_view last, int64_t n) {

@@ -45,6 +45,7 @@ class ArtifactStore {
   // Repositories. EnsureRepository creates the row when missing.
   Result<Repository> EnsureRepository(int64_t project_id, std::string_view name);
   Result<std::optional<Repository>> GetRepository(std::string_view name);
+  // Newest first (creation time, then id), as Harbor lists them.
   Result<PageResult<Repository>> ListRepositories(int64_t project_id, const Page& page,
                                                   std::string_view name_like = {});
   // Catalog: repository names in lexical order after `last`, at most `n`.

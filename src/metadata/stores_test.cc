@@ -173,6 +173,9 @@ TEST_F(StoresTest, RepositoriesAndCatalog) {
   ASSERT_TRUE(page);
   EXPECT_EQ(page->total, 3);
   ASSERT_EQ(page->items.size(), 2u);
+  // Newest first, as Harbor lists them.
+  EXPECT_EQ(page->items[0].name, "library/Zeta");
+  EXPECT_EQ(page->items[1].name, "library/alpine");
   auto filtered = artifacts().ListRepositories(lib, Page{1, 10}, "ngi");
   EXPECT_EQ(filtered->total, 1);
   EXPECT_EQ(filtered->items[0].name, "library/nginx");
