@@ -105,6 +105,7 @@ ApiService::ApiService(auth::AuthService& auth, metadata::ProjectStore& projects
 
   r.Add("GET", "users/current", &ApiService::CurrentUser);
   r.Add("GET", "users", &ApiService::ListUsers);
+  r.Add("GET", "users/search", &ApiService::SearchUsers);
   r.Add("POST", "users", &ApiService::CreateUser);
   r.Add("GET", "users/{user_id}", &ApiService::GetUser);
   r.Add("DELETE", "users/{user_id}", &ApiService::DeleteUser);

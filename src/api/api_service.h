@@ -137,6 +137,7 @@ class ApiService {
   // users.cc
   Result<http::Response> CurrentUser(Call& call);
   Result<http::Response> ListUsers(Call& call);
+  Result<http::Response> SearchUsers(Call& call);
   Result<http::Response> CreateUser(Call& call);
   Result<http::Response> GetUser(Call& call);
   Result<http::Response> DeleteUser(Call& call);

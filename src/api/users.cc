@@ -64,25 +64,57 @@ Result<http::Response> ApiService::CurrentUser(Call& call) {
   return ToJsonResponse(200, UserJson(**user));
 }
 
+namespace {
+
+// Every user whose username `name` matches, in the store's order.
+Result<std::vector<metadata::User>> UsersMatching(metadata::UserStore& users,
+                                                  const NameFilter& name) {
+  std::vector<metadata::User> matching;
+  for (int64_t p = 1;; ++p) {
+    auto batch = users.List(metadata::Page{p, kBatch});
+    if (!batch) return Fail(batch.error());
+    bool last = static_cast<int64_t>(batch->items.size()) < kBatch || p * kBatch >= batch->total;
+    for (auto& u : batch->items) {
+      if (name.Matches(u.username)) matching.push_back(std::move(u));
+    }
+    if (last) return matching;
+  }
+}
+
+}  // namespace
+
 Result<http::Response> ApiService::ListUsers(Call& call) {
   BERTH_TRY(RequireSysadmin(call));
   auto page = ParsePage(call.request.query);
   if (!page) return Fail(page.error());
   auto name = ParseNameFilter(call.request.query, "username");
   if (!name) return Fail(name.error());
-  std::vector<metadata::User> matching;
-  for (int64_t p = 1;; ++p) {
-    auto batch = users_.List(metadata::Page{p, kBatch});
-    if (!batch) return Fail(batch.error());
-    bool last = static_cast<int64_t>(batch->items.size()) < kBatch || p * kBatch >= batch->total;
-    for (auto& u : batch->items) {
-      if (name->Matches(u.username)) matching.push_back(std::move(u));
-    }
-    if (last) break;
-  }
-  int64_t total = static_cast<int64_t>(matching.size());
+  auto matching = UsersMatching(users_, *name);
+  if (!matching) return Fail(matching.error());
+  int64_t total = static_cast<int64_t>(matching->size());
   nlohmann::json items = nlohmann::json::array();
-  for (const auto& u : Slice(std::move(matching), *page)) items.push_back(UserJson(u));
+  for (const auto& u : Slice(std::move(*matching), *page)) items.push_back(UserJson(u));
+  auto response = ToJsonResponse(200, items);
+  SetPagingHeaders(response, call.path, call.request.query, *page, total);
+  return response;
+}
+
+Result<http::Response> ApiService::SearchUsers(Call& call) {
+  // As Harbor: any signed-in user may look up user names (to add project members).
+  BERTH_TRY(RequireLogin(call));
+  auto page = ParsePage(call.request.query);
+  if (!page) return Fail(page.error());
+  auto username = call.request.Query("username");
+  if (!username || username->empty()) {
+    return Fail(ErrorCode::kUnprocessable, "username in query is required, e.g. ?username=ali");
+  }
+  auto matching = UsersMatching(users_, NameFilter{std::string(*username), /*fuzzy=*/true});
+  if (!matching) return Fail(matching.error());
+  int64_t total = static_cast<int64_t>(matching->size());
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& u : Slice(std::move(*matching), *page)) {
+    items.push_back({{"user_id", u.id}, {"username", u.username}});
+  }
   auto response = ToJsonResponse(200, items);
   SetPagingHeaders(response, call.path, call.request.query, *page, total);
   return response;

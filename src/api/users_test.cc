@@ -132,6 +132,17 @@ TEST_F(ApiServiceTest, Users) {
   EXPECT_EQ(Call("DELETE", "/users/" + std::to_string(carol_id), admin()).status, 200);
   EXPECT_EQ(Call("GET", "/users/" + std::to_string(carol_id), admin()).status, 404);
   EXPECT_EQ(Call("GET", "/users/current", carol).status, 401);
+  // Any signed-in user may look up names (Harbor's /users/search), and sees only names.
+  Caller frank = MakeUser("frank");
+  MakeUser("franziska");
+  r = Call("GET", "/users/search?username=fran", frank);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.headers.Get("X-Total-Count"), "2");
+  ASSERT_EQ(Body(r).size(), 2u);
+  EXPECT_EQ(Body(r)[0].size(), 2u);  // user_id and username
+  EXPECT_TRUE(Body(r)[0].contains("user_id"));
+  EXPECT_EQ(Call("GET", "/users/search?username=fran", kAnonymous).status, 401);
+  EXPECT_EQ(Call("GET", "/users/search", frank).status, 422);
   // A path id that is not a positive integer: Harbor's 422.
   for (const char* bad : {"/users/abc", "/users/0"}) {
     r = Call("GET", bad, admin());
