@@ -157,10 +157,14 @@ bool NameFilter::Matches(std::string_view name) const {
   return name == value;
 }
 
-Result<NameFilter> ParseNameFilter(const QueryParams& query, std::string_view alt_key) {
+Result<NameFilter> ParseFilter(const QueryParams& query,
+                               std::initializer_list<std::string_view> keys) {
+  auto wanted = [&](std::string_view key) {
+    return !key.empty() && std::find(keys.begin(), keys.end(), key) != keys.end();
+  };
   NameFilter filter;
   for (const auto& [k, v] : query) {
-    if ((k == "name" || (!alt_key.empty() && k == alt_key)) && !v.empty()) {
+    if (wanted(k) && !v.empty()) {
       filter.value = v;
       filter.fuzzy = true;
     }
@@ -170,13 +174,17 @@ Result<NameFilter> ParseNameFilter(const QueryParams& query, std::string_view al
     auto terms = ParseQ(v);
     if (!terms) return Fail(terms.error());
     for (auto& term : *terms) {
-      if (term.key == "name" || (!alt_key.empty() && term.key == alt_key)) {
+      if (wanted(term.key)) {
         filter.value = std::move(term.value);
         filter.fuzzy = term.fuzzy;
       }
     }
   }
   return filter;
+}
+
+Result<NameFilter> ParseNameFilter(const QueryParams& query, std::string_view alt_key) {
+  return ParseFilter(query, {"name", alt_key});
 }
 
 std::string LinkHeader(std::string_view path, const QueryParams& query, const metadata::Page& page,

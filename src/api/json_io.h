@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -47,6 +48,9 @@ struct NameFilter {
   bool Matches(std::string_view name) const;
 };
 Result<NameFilter> ParseNameFilter(const QueryParams& query, std::string_view alt_key = {});
+// The same for any of `keys` (e.g. {"email"}): the bare parameter (fuzzy) or a q term.
+Result<NameFilter> ParseFilter(const QueryParams& query,
+                               std::initializer_list<std::string_view> keys);
 
 // The Link header value for a page of `total` items at `path` (e.g.
 // "/api/v2.0/projects"): `<path?...page=N-1...>; rel="prev" , <...>; rel="next"`, with

@@ -89,8 +89,11 @@ Result<http::Response> ApiService::ListUsers(Call& call) {
   if (!page) return Fail(page.error());
   auto name = ParseNameFilter(call.request.query, "username");
   if (!name) return Fail(name.error());
+  auto email = ParseFilter(call.request.query, {"email"});  // Harbor filters on it too
+  if (!email) return Fail(email.error());
   auto matching = UsersMatching(users_, *name);
   if (!matching) return Fail(matching.error());
+  std::erase_if(*matching, [&](const metadata::User& u) { return !email->Matches(u.email); });
   int64_t total = static_cast<int64_t>(matching->size());
   nlohmann::json items = nlohmann::json::array();
   for (const auto& u : Slice(std::move(*matching), *page)) items.push_back(UserJson(u));

@@ -143,6 +143,14 @@ TEST_F(ApiServiceTest, Users) {
   EXPECT_TRUE(Body(r)[0].contains("user_id"));
   EXPECT_EQ(Call("GET", "/users/search?username=fran", kAnonymous).status, 401);
   EXPECT_EQ(Call("GET", "/users/search", frank).status, 422);
+  // Harbor's email filter, bare or in q.
+  for (const char* query :
+       {"?email=franz", "?q=email%3D~franz", "?q=email%3Dfranziska%40example.com"}) {
+    r = Call("GET", std::string("/users") + query, admin());
+    ASSERT_EQ(r.status, 200) << query << r.body;
+    ASSERT_EQ(Body(r).size(), 1u) << query;
+    EXPECT_EQ(Body(r)[0]["username"], "franziska") << query;
+  }
   // A path id that is not a positive integer: Harbor's 422.
   for (const char* bad : {"/users/abc", "/users/0"}) {
     r = Call("GET", bad, admin());
