@@ -81,16 +81,21 @@ ApiService::ApiService(auth::AuthService& auth, metadata::ProjectStore& projects
   r.Add("PUT", "projects/{project_name_or_id}", &ApiService::UpdateProject);
   r.Add("DELETE", "projects/{project_name_or_id}", &ApiService::DeleteProject);
   r.Add("GET", "projects/{project_name_or_id}/_deletable", &ApiService::ProjectDeletable);
+  r.Add("GET", "projects/{project_name_or_id}/summary", &ApiService::ProjectSummary);
   r.Add("GET", "projects/{project_name_or_id}/members", &ApiService::ListMembers);
   r.Add("POST", "projects/{project_name_or_id}/members", &ApiService::CreateMember);
   r.Add("GET", "projects/{project_name_or_id}/members/{mid}", &ApiService::GetMember);
   r.Add("PUT", "projects/{project_name_or_id}/members/{mid}", &ApiService::UpdateMember);
   r.Add("DELETE", "projects/{project_name_or_id}/members/{mid}", &ApiService::DeleteMember);
 
+  r.Add("GET", "projects/{project_name_or_id}/artifacts", &ApiService::ListProjectArtifacts);
+
   r.Add("GET", "repositories", &ApiService::ListAllRepositories);
   r.Add("GET", "projects/{project_name}/repositories", &ApiService::ListRepositories);
   r.Add("GET", "projects/{project_name}/repositories/{repository_name}",
         &ApiService::GetRepository);
+  r.Add("PUT", "projects/{project_name}/repositories/{repository_name}",
+        &ApiService::UpdateRepository);
   r.Add("DELETE", "projects/{project_name}/repositories/{repository_name}",
         &ApiService::DeleteRepository);
 
@@ -100,8 +105,12 @@ ApiService::ApiService(auth::AuthService& auth, metadata::ProjectStore& projects
   r.Add("GET", fmt::format("{}/{{reference}}", kArtifacts), &ApiService::GetArtifact);
   r.Add("DELETE", fmt::format("{}/{{reference}}", kArtifacts), &ApiService::DeleteArtifact);
   r.Add("GET", fmt::format("{}/{{reference}}/tags", kArtifacts), &ApiService::ListArtifactTags);
+  r.Add("POST", fmt::format("{}/{{reference}}/tags", kArtifacts), &ApiService::CreateArtifactTag);
   r.Add("DELETE", fmt::format("{}/{{reference}}/tags/{{tag_name}}", kArtifacts),
         &ApiService::DeleteArtifactTag);
+
+  r.Add("GET", "search", &ApiService::Search);
+  r.Add("GET", "statistics", &ApiService::Statistics);
 
   r.Add("GET", "users/current", &ApiService::CurrentUser);
   r.Add("GET", "users", &ApiService::ListUsers);
@@ -231,6 +240,26 @@ Result<std::optional<metadata::Role>> ApiService::RoleIn(const auth::Identity& w
   return users_.MemberRole(project.id, who.user_id);
 }
 
+Result<std::vector<metadata::Project>> ApiService::VisibleProjects(const auth::Identity& who) {
+  constexpr int64_t kBatch = 100;
+  std::vector<metadata::Project> visible;
+  for (int64_t p = 1;; ++p) {
+    auto batch = projects_.List(metadata::Page{p, kBatch});
+    if (!batch) return Fail(batch.error());
+    bool last = static_cast<int64_t>(batch->items.size()) < kBatch || p * kBatch >= batch->total;
+    for (auto& project : batch->items) {
+      if (!project.is_public && !who.sysadmin) {
+        auto role = RoleIn(who, project);
+        if (!role) return Fail(role.error());
+        if (!*role) continue;
+      }
+      visible.push_back(std::move(project));
+    }
+    if (last) break;
+  }
+  return visible;
+}
+
 Status ApiService::RequireLogin(const Call& call) {
   if (call.identity.anonymous()) {
     return Fail(ErrorCode::kUnauthorized, "authentication is required for this operation");
@@ -254,6 +283,19 @@ Status ApiService::RequireProjectRead(const Call& call, const metadata::Project&
   if (!*role) {
     return Fail(ErrorCode::kForbidden, fmt::format("{} is not a member of project {}",
                                                    call.identity.username, project.name));
+  }
+  return Ok();
+}
+
+Status ApiService::RequireMemberRead(const Call& call, const metadata::Project& project) {
+  BERTH_TRY(RequireLogin(call));
+  if (call.identity.sysadmin) return Ok();
+  auto role = RoleIn(call.identity, project);
+  if (!role) return Fail(role.error());
+  if (!*role || **role == metadata::Role::kLimitedGuest) {
+    return Fail(ErrorCode::kForbidden,
+                fmt::format("only members of {} other than limited guests may see its members",
+                            project.name));
   }
   return Ok();
 }

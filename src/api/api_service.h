@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -125,14 +126,22 @@ class ApiService {
   Result<http::Response> ListRepositories(Call& call);
   Result<http::Response> ListAllRepositories(Call& call);
   Result<http::Response> GetRepository(Call& call);
+  Result<http::Response> UpdateRepository(Call& call);
   Result<http::Response> DeleteRepository(Call& call);
 
   // artifacts.cc
   Result<http::Response> ListArtifacts(Call& call);
+  Result<http::Response> ListProjectArtifacts(Call& call);
   Result<http::Response> GetArtifact(Call& call);
   Result<http::Response> DeleteArtifact(Call& call);
   Result<http::Response> ListArtifactTags(Call& call);
+  Result<http::Response> CreateArtifactTag(Call& call);
   Result<http::Response> DeleteArtifactTag(Call& call);
+
+  // overview.cc
+  Result<http::Response> Search(Call& call);
+  Result<http::Response> Statistics(Call& call);
+  Result<http::Response> ProjectSummary(Call& call);
 
   // users.cc
   Result<http::Response> CurrentUser(Call& call);
@@ -213,8 +222,15 @@ class ApiService {
   static Status RequireSysadmin(const Call& call);
   // Read access: public projects, members, system admins.
   Status RequireProjectRead(const Call& call, const metadata::Project& project);
+  // Members other than limited guests, and system admins (Harbor's member read).
+  Status RequireMemberRead(const Call& call, const metadata::Project& project);
   // Project admin role or system admin.
   Status RequireProjectAdmin(const Call& call, const metadata::Project& project);
+  // Every project `who` may read (public ones, those they are a member of; all for system
+  // admins), oldest first.
+  Result<std::vector<metadata::Project>> VisibleProjects(const auth::Identity& who);
+  // Every repository of a project, newest first.
+  Result<std::vector<metadata::Repository>> RepositoriesOf(int64_t project_id);
   // The repository `project`/`repository_name` after checking read access to the project.
   Result<metadata::Repository> FindRepository(const Call& call, metadata::Project& project);
 
@@ -226,6 +242,12 @@ class ApiService {
   Result<nlohmann::json> RepositoryJson(const metadata::Repository& repo);
   Result<nlohmann::json> ArtifactJson(const metadata::Artifact& artifact,
                                       const metadata::Repository& repo);
+  // A page of artifacts as Harbor lists them, with the request's with_tag (default true)
+  // and with_label (default false); `repo_of` gives each artifact's repository.
+  Result<http::Response> ArtifactPage(
+      const Call& call, std::vector<metadata::Artifact> items, const metadata::Page& page,
+      int64_t total,
+      const std::function<const metadata::Repository&(const metadata::Artifact&)>& repo_of);
   static nlohmann::json UserJson(const metadata::User& user);
 
   auth::AuthService& auth_;

@@ -166,6 +166,16 @@ class ApiServiceTest : public ::testing::Test {
     return {name, std::string(kUserPassword)};
   }
 
+  // Adds user `username` to the project as `role_id` (Harbor's role ids) and returns the
+  // member id.
+  int64_t AddMember(const std::string& project, const std::string& username, int role_id) {
+    auto r = Call("POST", "/projects/" + project + "/members", admin(),
+                  json{{"role_id", role_id}, {"member_user", {{"username", username}}}}.dump());
+    EXPECT_EQ(r.status, 201) << r.body;
+    auto location = r.headers.Get("Location").value_or("");
+    return ParseInt(location.substr(location.rfind('/') + 1)).value_or(0);
+  }
+
   int64_t MakeProject(const Caller& who, const std::string& name, bool is_public) {
     auto r =
         Call("POST", "/projects", who,

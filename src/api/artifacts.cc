@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "api/api_service.h"
 #include "api/json_io.h"
@@ -16,6 +17,11 @@ constexpr std::string_view kZeroTime = "0001-01-01T00:00:00.000Z";
 bool IsIndex(std::string_view media_type) {
   return media_type == "application/vnd.oci.image.index.v1+json" ||
          media_type == "application/vnd.docker.distribution.manifest.list.v2+json";
+}
+
+// The artifact's media type as the artifact JSON shows it.
+std::string ShownMediaType(const metadata::Artifact& a) {
+  return IsIndex(a.media_type) || a.artifact_type.empty() ? a.media_type : a.artifact_type;
 }
 
 // Harbor's artifact type: IMAGE for container images and image indexes, CHART for Helm
@@ -45,8 +51,7 @@ Result<nlohmann::json> ApiService::ArtifactJson(const metadata::Artifact& a,
                                                 const metadata::Repository& repo) {
   nlohmann::json tags = nlohmann::json::array();
   for (const auto& t : a.tags) tags.push_back(TagJson(t, a));
-  std::string media_type =
-      IsIndex(a.media_type) || a.artifact_type.empty() ? a.media_type : a.artifact_type;
+  std::string media_type = ShownMediaType(a);
 
   // Annotations and, for indexes, the children come from the stored manifest itself.
   nlohmann::json annotations = nlohmann::json::object();
@@ -132,17 +137,8 @@ Result<metadata::Artifact> ResolveArtifact(metadata::ArtifactStore& artifacts,
     return Fail(ErrorCode::kNotFound, fmt::format("artifact {}{}{} not found", repo.name,
                                                   ref->is_digest ? "@" : ":", ref->text));
   }
-  metadata::Artifact artifact = std::move(**found);
-  // Tag names pointing at this artifact, in lexical order.
-  auto names = artifacts.ListTags(repo.id, {}, -1);
-  if (!names) return Fail(names.error());
-  artifact.tags.clear();
-  for (const auto& name : *names) {
-    auto tagged = artifacts.GetArtifactByTag(repo.id, name);
-    if (!tagged) return Fail(tagged.error());
-    if (*tagged && (*tagged)->digest == artifact.digest) artifact.tags.push_back(name);
-  }
-  return artifact;
+  // The store fills the artifact's tags, in lexical order.
+  return std::move(**found);
 }
 
 // The label ids of a `labels=(1 2)` / `labels=(1,2)` / `labels=1` term in Harbor's `q`
@@ -225,11 +221,95 @@ bool ListsAllBases(std::string_view q) {
   return false;
 }
 
+// Every artifact of the repository, newest first (top-level ones only with `top_level`).
+Result<std::vector<metadata::Artifact>> AllArtifacts(metadata::ArtifactStore& artifacts,
+                                                     int64_t repository_id, bool top_level) {
+  std::vector<metadata::Artifact> all;
+  constexpr int64_t kBatch = 500;
+  for (int64_t n = 1;; ++n) {
+    auto batch = artifacts.ListArtifacts(repository_id, metadata::Page{n, kBatch}, top_level);
+    if (!batch) return Fail(batch.error());
+    size_t got = batch->items.size();
+    for (auto& a : batch->items) all.push_back(std::move(a));
+    if (got < static_cast<size_t>(kBatch) || static_cast<int64_t>(all.size()) >= batch->total) {
+      break;
+    }
+  }
+  return all;
+}
+
+// The terms of `q` that filter on an artifact's own fields (media_type, artifact_type,
+// digest, as the artifact JSON shows them); labels= and base= are read elsewhere.
+Result<std::vector<QueryTerm>> ArtifactFieldTerms(std::string_view q) {
+  std::vector<QueryTerm> terms;
+  size_t at = 0;
+  while (at < q.size()) {
+    size_t end = at;
+    while (end < q.size() && q[end] != ',') {
+      if (q[end] == '(' || q[end] == '{') {
+        auto close = q.find(q[end] == '(' ? ')' : '}', end);
+        end = close == std::string_view::npos ? q.size() - 1 : close;
+      }
+      ++end;
+    }
+    std::string_view term = q.substr(at, end - at);
+    at = end + 1;
+    while (term.starts_with(' ')) term.remove_prefix(1);
+    if (term.empty() || term.starts_with("labels=") || term.starts_with("base=")) continue;
+    auto parsed = ParseQ(term);
+    if (!parsed) return Fail(parsed.error());
+    for (auto& t : *parsed) {
+      if (t.key != "media_type" && t.key != "artifact_type" && t.key != "digest") {
+        return Fail(ErrorCode::kBadRequest,
+                    fmt::format("q key {} is not supported here: use media_type, artifact_type, "
+                                "digest, labels or base",
+                                t.key));
+      }
+      terms.push_back(std::move(t));
+    }
+  }
+  return terms;
+}
+
+bool MatchesTerms(const metadata::Artifact& a, const std::vector<QueryTerm>& terms) {
+  return std::all_of(terms.begin(), terms.end(), [&](const QueryTerm& t) {
+    std::string value = t.key == "media_type"      ? ShownMediaType(a)
+                        : t.key == "artifact_type" ? a.artifact_type
+                                                   : a.digest;
+    return t.fuzzy ? value.find(t.value) != std::string::npos : value == t.value;
+  });
+}
+
 }  // namespace
 
 Result<metadata::Artifact> ApiService::FindArtifact(const metadata::Repository& repo,
                                                     std::string_view reference) {
   return ResolveArtifact(artifacts_, repo, reference);
+}
+
+Result<http::Response> ApiService::ArtifactPage(
+    const Call& call, std::vector<metadata::Artifact> items, const metadata::Page& page,
+    int64_t total,
+    const std::function<const metadata::Repository&(const metadata::Artifact&)>& repo_of) {
+  auto with_tag = QueryBool(call.request, "with_tag");
+  if (!with_tag) return Fail(with_tag.error());
+  auto with_label = QueryBool(call.request, "with_label");
+  if (!with_label) return Fail(with_label.error());
+  nlohmann::json out = nlohmann::json::array();
+  for (auto& artifact : items) {
+    if (!with_tag->value_or(true)) artifact.tags.clear();
+    auto j = ArtifactJson(artifact, repo_of(artifact));
+    if (!j) return Fail(j.error());
+    if (with_label->value_or(false)) {
+      auto labels = ArtifactLabelsJson(artifact.id);
+      if (!labels) return Fail(labels.error());
+      (*j)["labels"] = std::move(*labels);
+    }
+    out.push_back(std::move(*j));
+  }
+  auto response = ToJsonResponse(200, out);
+  SetPagingHeaders(response, call.path, call.request.query, page, total);
+  return response;
 }
 
 Result<http::Response> ApiService::ListArtifacts(Call& call) {
@@ -245,18 +325,9 @@ Result<http::Response> ApiService::ListArtifacts(Call& call) {
   metadata::PageResult<metadata::Artifact> list;
   if (*label_ids) {
     // Filtered in memory: every artifact of the repository, then the page.
-    std::vector<metadata::Artifact> all;
-    constexpr int64_t kBatch = 500;
-    for (int64_t n = 1;; ++n) {
-      auto batch = artifacts_.ListArtifacts(repo->id, metadata::Page{n, kBatch}, top_level);
-      if (!batch) return Fail(batch.error());
-      size_t got = batch->items.size();
-      for (auto& a : batch->items) all.push_back(std::move(a));
-      if (got < static_cast<size_t>(kBatch) || static_cast<int64_t>(all.size()) >= batch->total) {
-        break;
-      }
-    }
-    auto kept = WithLabels(std::move(all), **label_ids);
+    auto all = AllArtifacts(artifacts_, repo->id, top_level);
+    if (!all) return Fail(all.error());
+    auto kept = WithLabels(std::move(*all), **label_ids);
     if (!kept) return Fail(kept.error());
     list.total = static_cast<int64_t>(kept->size());
     list.items = Slice(std::move(*kept), *page);
@@ -265,27 +336,57 @@ Result<http::Response> ApiService::ListArtifacts(Call& call) {
     if (!got) return Fail(got.error());
     list = std::move(*got);
   }
-  auto with_tag_q = QueryBool(call.request, "with_tag");
-  if (!with_tag_q) return Fail(with_tag_q.error());
-  auto with_label_q = QueryBool(call.request, "with_label");
-  if (!with_label_q) return Fail(with_label_q.error());
-  bool with_tag = with_tag_q->value_or(true);
-  bool with_label = with_label_q->value_or(false);
-  nlohmann::json items = nlohmann::json::array();
-  for (auto& artifact : list.items) {
-    if (!with_tag) artifact.tags.clear();
-    auto j = ArtifactJson(artifact, *repo);
-    if (!j) return Fail(j.error());
-    if (with_label) {
-      auto labels = ArtifactLabelsJson(artifact.id);
-      if (!labels) return Fail(labels.error());
-      (*j)["labels"] = std::move(*labels);
+  return ArtifactPage(
+      call, std::move(list.items), *page, list.total,
+      [&](const metadata::Artifact&) -> const metadata::Repository& { return *repo; });
+}
+
+// Harbor's listArtifactsOfProject: the artifacts of every repository of the project,
+// newest first, filtered by q (media_type, artifact_type, digest, labels, base) and, with
+// latest_in_repository and a media_type or artifact_type term, only each repository's
+// newest match.
+Result<http::Response> ApiService::ListProjectArtifacts(Call& call) {
+  auto project = FindProject(call, call.Param("project_name_or_id"));
+  if (!project) return Fail(project.error());
+  BERTH_TRY(RequireProjectRead(call, *project));
+  auto page = ParsePage(call.request.query);
+  if (!page) return Fail(page.error());
+  const std::string_view q = call.request.Query("q").value_or("");
+  auto label_ids = LabelFilter(q);
+  if (!label_ids) return Fail(label_ids.error());
+  auto terms = ArtifactFieldTerms(q);
+  if (!terms) return Fail(terms.error());
+  auto latest_q = QueryBool(call.request, "latest_in_repository");
+  if (!latest_q) return Fail(latest_q.error());
+  const bool latest_only = latest_q->value_or(false) &&
+                           std::any_of(terms->begin(), terms->end(),
+                                       [](const QueryTerm& t) { return t.key != "digest"; });
+
+  auto repos = RepositoriesOf(project->id);
+  if (!repos) return Fail(repos.error());
+  std::vector<metadata::Artifact> found;
+  for (const auto& repo : *repos) {
+    auto all = AllArtifacts(artifacts_, repo.id, !ListsAllBases(q));
+    if (!all) return Fail(all.error());
+    std::erase_if(*all, [&](const metadata::Artifact& a) { return !MatchesTerms(a, *terms); });
+    if (*label_ids) {
+      auto kept = WithLabels(std::move(*all), **label_ids);
+      if (!kept) return Fail(kept.error());
+      *all = std::move(*kept);
     }
-    items.push_back(std::move(*j));
+    if (latest_only && all->size() > 1) all->resize(1);  // newest first already
+    for (auto& a : *all) found.push_back(std::move(a));
   }
-  auto response = ToJsonResponse(200, items);
-  SetPagingHeaders(response, call.path, call.request.query, *page, list.total);
-  return response;
+  std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.push_time, a.id) > std::tie(b.push_time, b.id);
+  });
+  const auto total = static_cast<int64_t>(found.size());
+  return ArtifactPage(call, Slice(std::move(found), *page), *page, total,
+                      [&](const metadata::Artifact& a) -> const metadata::Repository& {
+                        return *std::find_if(repos->begin(), repos->end(), [&](const auto& r) {
+                          return r.id == a.repository_id;
+                        });
+                      });
 }
 
 Result<http::Response> ApiService::GetArtifact(Call& call) {
@@ -349,6 +450,47 @@ Result<http::Response> ApiService::ListArtifactTags(Call& call) {
   for (const auto& t : Slice(std::move(tags), *page)) items.push_back(TagJson(t, *artifact));
   auto response = ToJsonResponse(200, items);
   SetPagingHeaders(response, call.path, call.request.query, *page, total);
+  return response;
+}
+
+// As Harbor: the tag must be new to the repository (409 otherwise; moving a tag is a push).
+// The artifact's manifest is stored again under the tag, so the registry, replication's
+// event triggers and the proxy-cache rules see it as they see a push by tag.
+Result<http::Response> ApiService::CreateArtifactTag(Call& call) {
+  metadata::Project project;
+  auto repo = FindRepository(call, project);
+  if (!repo) return Fail(repo.error());
+  BERTH_TRY(auth_.Authorize(call.identity, repo->name, auth::Action::kPush));
+  auto artifact = ResolveArtifact(artifacts_, *repo, call.Param("reference"));
+  if (!artifact) return Fail(artifact.error());
+  auto body = ParseJsonObject(call.body);
+  if (!body) return Fail(body.error());
+  auto name = OptString(*body, "name");
+  if (!name) return Fail(name.error());
+  if (!*name || (*name)->empty()) {
+    return Fail(ErrorCode::kBadRequest, "name is required: the body is {\"name\": \"<tag>\"}");
+  }
+  const std::string& tag = **name;
+  if (!IsValidTag(tag)) {
+    return Fail(ErrorCode::kBadRequest,
+                fmt::format("invalid tag name '{}': a tag is 1 to 128 letters, digits, '_', "
+                            "'.' and '-', and does not start with '.' or '-'",
+                            tag));
+  }
+  auto existing = artifacts_.GetArtifactByTag(repo->id, tag);
+  if (!existing) return Fail(existing.error());
+  if (*existing) {
+    return Fail(ErrorCode::kConflict,
+                fmt::format("tag {} already exists in {} (on {}); delete it first to move it", tag,
+                            repo->name, (*existing)->digest));
+  }
+  auto manifest = content_.GetManifest(*repo, Reference{artifact->digest, true});
+  if (!manifest) return Fail(manifest.error());
+  auto put =
+      content_.PutManifest(*repo, Reference{tag, false}, manifest->bytes, manifest->media_type);
+  if (!put) return Fail(put.error());
+  http::Response response = http::EmptyResponse(201);
+  response.headers.Set("Location", CreatedLocation(call.path, std::string_view(tag)));
   return response;
 }
 

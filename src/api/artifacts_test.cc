@@ -76,14 +76,9 @@ TEST_F(ApiServiceTest, RepositoriesAndArtifacts) {
 TEST_F(ApiServiceTest, DeletingArtifactsNeedsMaintainer) {
   Caller dev = MakeUser("dev");
   Caller maint = MakeUser("maint");
-  int64_t id = MakeProject(admin(), "lib", false);
-  std::string members = "/projects/" + std::to_string(id) + "/members";
-  ASSERT_EQ(
-      Call("POST", members, admin(), R"({"role_id":2,"member_user":{"username":"dev"}})").status,
-      201);
-  ASSERT_EQ(
-      Call("POST", members, admin(), R"({"role_id":4,"member_user":{"username":"maint"}})").status,
-      201);
+  MakeProject(admin(), "lib", false);
+  AddMember("lib", "dev", 2);
+  AddMember("lib", "maint", 4);
   std::string digest = PushImage("lib/app", "v1", "x");
   PushImage("lib/app", "v2", "y");
   std::string base = "/projects/lib/repositories/app/artifacts";
@@ -224,6 +219,158 @@ TEST_F(IndexApiTest, ChildrenStayWithTheirIndexAndGoWithIt) {
   }
   EXPECT_EQ(Call("GET", repo + "/artifacts/" + shared, admin()).status, 200);
   EXPECT_EQ(digests("?q=base%3D*").first.size(), 2u);
+}
+
+TEST_F(ApiServiceTest, CreateTagAsHarborDoes) {
+  Caller dev = MakeUser("dev");
+  Caller guest = MakeUser("guest");
+  MakeProject(admin(), "lib", false);
+  AddMember("lib", "dev", 2);
+  AddMember("lib", "guest", 3);
+  std::string d1 = PushImage("lib/app", "v1", "one");
+  PushImage("lib/app", "v2", "two");
+  const std::string tags = "/projects/lib/repositories/app/artifacts/" + d1 + "/tags";
+
+  struct Case {
+    const char* what;
+    Caller who;
+    std::string body;
+    int status;
+    std::string code;
+  };
+  const Case cases[] = {
+      {"anonymous", kAnonymous, R"({"name":"x"})", 401, "UNAUTHORIZED"},
+      {"guest cannot push", guest, R"({"name":"x"})", 403, "FORBIDDEN"},
+      {"no name", dev, R"({})", 400, "BAD_REQUEST"},
+      {"name not a string", dev, R"({"name":7})", 400, "BAD_REQUEST"},
+      {"bad tag grammar", dev, R"({"name":".hidden"})", 400, "BAD_REQUEST"},
+      {"too long", dev, json{{"name", std::string(129, 'a')}}.dump(), 400, "BAD_REQUEST"},
+      {"tag on another artifact", dev, R"({"name":"v2"})", 409, "CONFLICT"},
+      {"tag already here", dev, R"({"name":"v1"})", 409, "CONFLICT"},
+      {"not JSON", dev, "name=x", 400, "BAD_REQUEST"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    auto r = Call("POST", tags, c.who, c.body);
+    EXPECT_EQ(r.status, c.status) << r.body;
+    EXPECT_EQ(ErrorCodeOf(r), c.code);
+  }
+  // Nothing moved: v2 is still on its own artifact.
+  EXPECT_NE(Body(Call("GET", "/projects/lib/repositories/app/artifacts/v2", dev))["digest"], d1);
+
+  auto r = Call("POST", tags, dev, R"({"name":"stable"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.headers.Get("Location").value_or(""),
+            "/api/v2.0/projects/lib/repositories/app/artifacts/" + d1 + "/tags/stable");
+  auto art = Body(Call("GET", "/projects/lib/repositories/app/artifacts/stable", dev));
+  EXPECT_EQ(art["digest"], d1);
+  std::vector<std::string> names;
+  for (const auto& t : art["tags"]) names.push_back(t["name"].get<std::string>());
+  EXPECT_EQ(names, (std::vector<std::string>{"stable", "v1"}));
+  // The registry serves the new tag: the same manifest bytes.
+  auto repo = content_->ResolveRepository("lib/app", false);
+  ASSERT_TRUE(repo);
+  auto m = content_->GetManifest(*repo, Reference{"stable", false});
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(m->digest.str(), d1);
+
+  EXPECT_EQ(
+      Call("POST", "/projects/lib/repositories/app/artifacts/nope/tags", dev, R"({"name":"x"})")
+          .status,
+      404);
+}
+
+TEST_F(ApiServiceTest, RepositoryDescription) {
+  Caller dev = MakeUser("dev");
+  Caller guest = MakeUser("guest");
+  MakeProject(admin(), "lib", true);
+  AddMember("lib", "dev", 2);
+  PushImage("lib/app", "v1", "one");
+  const std::string repo = "/projects/lib/repositories/app";
+
+  EXPECT_EQ(Call("PUT", repo, kAnonymous, R"({"description":"x"})").status, 401);
+  EXPECT_EQ(Call("PUT", repo, guest, R"({"description":"x"})").status, 403);
+  EXPECT_EQ(Call("PUT", "/projects/lib/repositories/none", dev, R"({"description":"x"})").status,
+            404);
+  auto r = Call("PUT", repo, dev, R"({"description":7})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("description must be a string"), std::string::npos) << r.body;
+  EXPECT_EQ(Body(Call("GET", repo, kAnonymous))["description"], "");
+
+  // The other Repository fields are read-only and ignored.
+  r = Call("PUT", repo, dev,
+           R"({"description":"nightly builds","name":"lib/other","pull_count":9})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  auto got = Body(Call("GET", repo, kAnonymous));
+  EXPECT_EQ(got["description"], "nightly builds");
+  EXPECT_EQ(got["name"], "lib/app");
+  EXPECT_EQ(got["pull_count"], 0);
+  // As Harbor: a body without description clears it.
+  EXPECT_EQ(Call("PUT", repo, dev, "{}").status, 200);
+  EXPECT_EQ(Body(Call("GET", repo, kAnonymous))["description"], "");
+}
+
+TEST_F(ApiServiceTest, ArtifactsOfAProject) {
+  MakeProject(admin(), "lib", true);
+  MakeProject(admin(), "team", false);
+  std::string a1 = PushImage("lib/a", "v1", "a1");
+  std::string a2 = PushImage("lib/a", "v2", "a2");
+  std::string b1 = PushImage("lib/b", "v1", "b1");
+  PushImage("team/c", "v1", "c1");
+  // A Helm chart: an artifact with its own config media type.
+  auto repo = content_->ResolveRepository("lib/charts", true);
+  ASSERT_TRUE(repo);
+  std::string chart_config = R"({"name":"web","version":"1.0.0"})";
+  Digest cfg = PushBlob(*repo, chart_config);
+  Digest layer = PushBlob(*repo, "chart-tgz");
+  json chart = {
+      {"schemaVersion", 2},
+      {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+      {"config",
+       {{"mediaType", "application/vnd.cncf.helm.config.v1+json"},
+        {"digest", cfg.str()},
+        {"size", chart_config.size()}}},
+      {"layers", json::array({{{"mediaType", "application/vnd.cncf.helm.chart.content.v1.tar+gzip"},
+                               {"digest", layer.str()},
+                               {"size", 9}}})}};
+  auto put = content_->PutManifest(*repo, Reference{"1.0.0", false}, chart.dump(),
+                                   "application/vnd.oci.image.manifest.v1+json");
+  ASSERT_TRUE(put) << put.error().message;
+  const std::string c1 = put->digest.str();
+
+  auto digests = [&](const std::string& query, const Caller& who = kAnonymous) {
+    auto r = Call("GET", "/projects/lib/artifacts" + query, who);
+    EXPECT_EQ(r.status, 200) << query << " " << r.body;
+    std::vector<std::string> out;
+    if (r.status == 200) {
+      for (const auto& a : Body(r)) out.push_back(a["digest"].get<std::string>());
+    }
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(digests(""), (V{c1, b1, a2, a1}));  // newest first, across repositories
+  EXPECT_EQ(digests("?q=artifact_type%3Dapplication/vnd.cncf.helm.config.v1%2Bjson"), V{c1});
+  EXPECT_EQ(digests("?q=media_type%3D~helm"), V{c1});
+  EXPECT_EQ(digests("?q=digest%3D" + a1), V{a1});
+  EXPECT_EQ(digests("?q=artifact_type%3D~image.config&latest_in_repository=true"), (V{b1, a2}));
+  // latest_in_repository without a type term changes nothing, as in Harbor.
+  EXPECT_EQ(digests("?latest_in_repository=true").size(), 4u);
+
+  auto r = Call("GET", "/projects/lib/artifacts?page=2&page_size=3", kAnonymous);
+  EXPECT_EQ(r.headers.Get("X-Total-Count"), "4");
+  auto page = Body(r);
+  ASSERT_EQ(page.size(), 1u);
+  EXPECT_EQ(page[0]["repository_name"], "lib/a");
+  EXPECT_EQ(page[0]["tags"][0]["name"], "v1");
+  r = Call("GET", "/projects/lib/artifacts?with_tag=false&page_size=1", kAnonymous);
+  EXPECT_TRUE(Body(r)[0]["tags"].is_null());
+
+  r = Call("GET", "/projects/lib/artifacts?q=size%3D3", kAnonymous);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("use media_type, artifact_type"), std::string::npos) << r.body;
+  EXPECT_EQ(Call("GET", "/projects/team/artifacts", kAnonymous).status, 401);
+  EXPECT_EQ(Call("GET", "/projects/nope/artifacts", admin()).status, 404);
+  EXPECT_EQ(Call("GET", "/projects/team/artifacts", admin()).status, 200);
 }
 
 }  // namespace

@@ -104,9 +104,13 @@ Result<int64_t> PathId(std::string_view text, std::string_view what, int64_t min
   return *id;
 }
 
-std::string CreatedLocation(std::string_view path, int64_t id) {
+std::string CreatedLocation(std::string_view path, std::string_view name) {
   while (path.ends_with('/')) path.remove_suffix(1);
-  return fmt::format("{}/{}", path, id);
+  return fmt::format("{}/{}", path, name);
+}
+
+std::string CreatedLocation(std::string_view path, int64_t id) {
+  return CreatedLocation(path, std::to_string(id));
 }
 
 Result<metadata::Page> ParsePage(const QueryParams& query) {

@@ -114,8 +114,10 @@ Result<std::optional<bool>> QueryBool(const http::Request& request, std::string_
 Result<int64_t> PathId(std::string_view text, std::string_view what,
                        int64_t min = std::numeric_limits<int64_t>::min());
 
-// The Location of the item `id` created by a POST to `path` (trailing slashes dropped).
+// The Location of the item `id` (or `name`) created by a POST to `path` (trailing slashes
+// dropped).
 std::string CreatedLocation(std::string_view path, int64_t id);
+std::string CreatedLocation(std::string_view path, std::string_view name);
 
 // Current UTC time as RFC 3339 with milliseconds, "2026-11-27T10:00:00.000Z".
 std::string NowRfc3339();

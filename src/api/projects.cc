@@ -13,7 +13,6 @@
 namespace berth::api {
 namespace {
 
-constexpr int64_t kBatch = 100;
 constexpr std::string_view kZeroTime = "0001-01-01T00:00:00.000Z";
 
 std::string_view RoleName(metadata::Role role) {
@@ -26,29 +25,28 @@ std::string_view RoleName(metadata::Role role) {
       return "guest";
     case metadata::Role::kMaintainer:
       return "maintainer";
+    case metadata::Role::kLimitedGuest:
+      return "limitedGuest";
   }
   return "guest";
 }
 
+constexpr std::string_view kRoleIds =
+    "1 projectAdmin, 2 developer, 3 guest, 4 maintainer, 5 limitedGuest";
+
 Result<metadata::Role> ParseRole(const nlohmann::json& body) {
   auto it = body.find("role_id");
   if (it == body.end() || it->is_null()) {
-    return Fail(ErrorCode::kBadRequest,
-                "role_id is required (1 projectAdmin, 2 developer, "
-                "3 guest, 4 maintainer)");
+    return Fail(ErrorCode::kBadRequest, fmt::format("role_id is required ({})", kRoleIds));
   }
   if (!it->is_number_integer()) {
-    return Fail(ErrorCode::kBadRequest,
-                fmt::format("role_id must be an integer (1 projectAdmin, 2 developer, 3 guest, "
-                            "4 maintainer), not {}",
-                            it->dump().substr(0, 40)));
+    return Fail(ErrorCode::kBadRequest, fmt::format("role_id must be an integer ({}), not {}",
+                                                    kRoleIds, it->dump().substr(0, 40)));
   }
   int id = it->get<int>();
-  if (id < 1 || id > 4) {
+  if (id < 1 || id > 5) {
     return Fail(ErrorCode::kBadRequest,
-                fmt::format("role_id {} is not valid: use 1 projectAdmin, 2 developer, 3 guest "
-                            "or 4 maintainer",
-                            id));
+                fmt::format("role_id {} is not valid: use one of {}", id, kRoleIds));
   }
   return static_cast<metadata::Role>(id);
 }
@@ -234,26 +232,16 @@ Result<http::Response> ApiService::ListProjects(Call& call) {
     owner_id = *user ? (*user)->id : -1;
   }
 
-  // Visibility depends on membership, so the filter runs here rather than in SQL.
-  std::vector<metadata::Project> visible;
-  for (int64_t p = 1;; ++p) {
-    auto batch = projects_.List(metadata::Page{p, kBatch}, {}, *is_public);
-    if (!batch) return Fail(batch.error());
-    for (auto& project : batch->items) {
-      if (!name->Matches(project.name)) continue;
-      if (owner_id && project.owner_id != *owner_id) continue;
-      if (!project.is_public && !call.identity.sysadmin) {
-        auto role = RoleIn(call.identity, project);
-        if (!role) return Fail(role.error());
-        if (!*role) continue;
-      }
-      visible.push_back(std::move(project));
-    }
-    if (static_cast<int64_t>(batch->items.size()) < kBatch || p * kBatch >= batch->total) break;
-  }
-  int64_t total = static_cast<int64_t>(visible.size());
+  // Visibility depends on membership, so the filters run here rather than in SQL.
+  auto visible = VisibleProjects(call.identity);
+  if (!visible) return Fail(visible.error());
+  std::erase_if(*visible, [&](const metadata::Project& project) {
+    return !name->Matches(project.name) || (owner_id && project.owner_id != *owner_id) ||
+           (*is_public && project.is_public != **is_public);
+  });
+  int64_t total = static_cast<int64_t>(visible->size());
   nlohmann::json items = nlohmann::json::array();
-  for (const auto& project : Slice(std::move(visible), *page)) {
+  for (const auto& project : Slice(std::move(*visible), *page)) {
     auto j = ProjectJson(project, call.identity);
     if (!j) return Fail(j.error());
     items.push_back(std::move(*j));
@@ -388,16 +376,7 @@ Result<http::Response> ApiService::ProjectDeletable(Call& call) {
 Result<http::Response> ApiService::ListMembers(Call& call) {
   auto project = FindProject(call, call.Param("project_name_or_id"));
   if (!project) return Fail(project.error());
-  BERTH_TRY(RequireLogin(call));
-  BERTH_TRY(RequireProjectRead(call, *project));
-  if (!call.identity.sysadmin) {
-    auto role = RoleIn(call.identity, *project);
-    if (!role) return Fail(role.error());
-    if (!*role) {
-      return Fail(ErrorCode::kForbidden,
-                  fmt::format("only members may list the members of {}", project->name));
-    }
-  }
+  BERTH_TRY(RequireMemberRead(call, *project));
   auto page = ParsePage(call.request.query);
   if (!page) return Fail(page.error());
   auto members = users_.ListMembers(project->id);
@@ -488,7 +467,7 @@ Result<metadata::Member> FindMember(metadata::UserStore& users, const metadata::
 Result<http::Response> ApiService::GetMember(Call& call) {
   auto project = FindProject(call, call.Param("project_name_or_id"));
   if (!project) return Fail(project.error());
-  BERTH_TRY(RequireProjectRead(call, *project));
+  BERTH_TRY(RequireMemberRead(call, *project));
   auto member = FindMember(users_, *project, call.Param("mid"));
   if (!member) return Fail(member.error());
   return ToJsonResponse(200, MemberJson(*member));

@@ -259,6 +259,43 @@ TEST_F(ApiServiceTest, Members) {
   EXPECT_EQ(Call("DELETE", members + "/" + mid, alice).status, 404);
 }
 
+TEST_F(ApiServiceTest, LimitedGuestPullsButDoesNotSeeMembers) {
+  Caller lim = MakeUser("lim");
+  Caller outsider = MakeUser("outsider");
+  int64_t id = MakeProject(admin(), "team", false);
+  std::string members = "/projects/" + std::to_string(id) + "/members";
+  std::string mid = std::to_string(AddMember("team", "lim", 5));
+  auto list = Body(Call("GET", members, admin()));
+  auto it = std::find_if(list.begin(), list.end(),
+                         [](const json& m) { return m["entity_name"] == "lim"; });
+  ASSERT_NE(it, list.end());
+  EXPECT_EQ((*it)["role_id"], 5);
+  EXPECT_EQ((*it)["role_name"], "limitedGuest");
+  PushImage("team/app", "v1", "x");
+
+  // Reads the project, its repositories and artifacts, and may pull.
+  auto r = Call("GET", "/projects/team", lim);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Body(r)["current_user_role_id"], 5);
+  EXPECT_EQ(Call("GET", "/projects/team/repositories", lim).status, 200);
+  EXPECT_EQ(Call("GET", "/projects/team/repositories/app/artifacts/v1", lim).status, 200);
+  // Neither the member list nor one member, neither pushing nor deleting.
+  for (const auto& path : {members, members + "/" + mid}) {
+    r = Call("GET", path, lim);
+    EXPECT_EQ(r.status, 403) << path;
+    EXPECT_NE(r.body.find("other than limited guests"), std::string::npos) << r.body;
+    EXPECT_EQ(Call("GET", path, outsider).status, 403) << path;
+  }
+  EXPECT_EQ(
+      Call("POST", "/projects/team/repositories/app/artifacts/v1/tags", lim, R"({"name":"v2"})")
+          .status,
+      403);
+  EXPECT_EQ(Call("DELETE", "/projects/team/repositories/app/artifacts/v1", lim).status, 403);
+  r = Call("POST", members, admin(), R"({"role_id":6,"member_user":{"username":"outsider"}})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("5 limitedGuest"), std::string::npos) << r.body;
+}
+
 TEST_F(ApiServiceTest, ProjectDeletable) {
   MakeProject(admin(), "lib", false);
   auto r = Call("GET", "/projects/lib/_deletable", admin());
@@ -376,6 +413,14 @@ TEST_F(ProxyProjectsTest, CreateShowsRegistryAndLimits) {
   EXPECT_FALSE(p["metadata"].contains("proxy_speed_kb"));
   ASSERT_EQ(Call("POST", "/projects", admin(), ProxyReq("zero", 0)).status, 201);
   EXPECT_EQ(Body(Call("GET", "/projects/zero", admin()))["registry_id"], 0);
+
+  // The summary names the endpoint, without its credential, to any reader.
+  auto summary = Body(Call("GET", "/projects/cache/summary", kAnonymous));
+  EXPECT_EQ(summary["registry"]["id"], harbor_id_);
+  EXPECT_EQ(summary["registry"]["name"], "upstream-harbor");
+  EXPECT_EQ(summary["registry"]["url"], "https://upstream-harbor.test");
+  EXPECT_FALSE(summary["registry"].contains("credential"));
+  EXPECT_FALSE(Body(Call("GET", "/projects/plain/summary", admin())).contains("registry"));
 }
 
 TEST_F(ProxyProjectsTest, CreateRules) {

@@ -9,16 +9,12 @@
 #include "api/json_io.h"
 
 namespace berth::api {
-namespace {
 
-constexpr int64_t kBatch = 100;
-
-// Every repository of a project, in the store's order.
-Result<std::vector<metadata::Repository>> AllRepositories(metadata::ArtifactStore& artifacts,
-                                                          int64_t project_id) {
+Result<std::vector<metadata::Repository>> ApiService::RepositoriesOf(int64_t project_id) {
+  constexpr int64_t kBatch = 100;
   std::vector<metadata::Repository> all;
   for (int64_t p = 1;; ++p) {
-    auto batch = artifacts.ListRepositories(project_id, metadata::Page{p, kBatch});
+    auto batch = artifacts_.ListRepositories(project_id, metadata::Page{p, kBatch});
     if (!batch) return Fail(batch.error());
     bool last = static_cast<int64_t>(batch->items.size()) < kBatch || p * kBatch >= batch->total;
     for (auto& r : batch->items) all.push_back(std::move(r));
@@ -26,8 +22,6 @@ Result<std::vector<metadata::Repository>> AllRepositories(metadata::ArtifactStor
   }
   return all;
 }
-
-}  // namespace
 
 Result<nlohmann::json> ApiService::RepositoryJson(const metadata::Repository& repo) {
   auto artifacts = artifacts_.ListArtifacts(repo.id, metadata::Page{1, 1}, /*top_level=*/true);
@@ -52,7 +46,7 @@ Result<http::Response> ApiService::ListRepositories(Call& call) {
   if (!page) return Fail(page.error());
   auto name = ParseNameFilter(call.request.query);
   if (!name) return Fail(name.error());
-  auto repos = AllRepositories(artifacts_, project->id);
+  auto repos = RepositoriesOf(project->id);
   if (!repos) return Fail(repos.error());
   std::erase_if(*repos, [&](const metadata::Repository& r) { return !name->Matches(r.name); });
   int64_t total = static_cast<int64_t>(repos->size());
@@ -72,23 +66,15 @@ Result<http::Response> ApiService::ListAllRepositories(Call& call) {
   if (!page) return Fail(page.error());
   auto name = ParseNameFilter(call.request.query);
   if (!name) return Fail(name.error());
+  auto projects = VisibleProjects(call.identity);
+  if (!projects) return Fail(projects.error());
   std::vector<metadata::Repository> visible;
-  for (int64_t p = 1;; ++p) {
-    auto batch = projects_.List(metadata::Page{p, kBatch});
-    if (!batch) return Fail(batch.error());
-    for (const auto& project : batch->items) {
-      if (!project.is_public && !call.identity.sysadmin) {
-        auto role = RoleIn(call.identity, project);
-        if (!role) return Fail(role.error());
-        if (!*role) continue;
-      }
-      auto repos = AllRepositories(artifacts_, project.id);
-      if (!repos) return Fail(repos.error());
-      for (auto& r : *repos) {
-        if (name->Matches(r.name)) visible.push_back(std::move(r));
-      }
+  for (const auto& project : *projects) {
+    auto repos = RepositoriesOf(project.id);
+    if (!repos) return Fail(repos.error());
+    for (auto& r : *repos) {
+      if (name->Matches(r.name)) visible.push_back(std::move(r));
     }
-    if (static_cast<int64_t>(batch->items.size()) < kBatch || p * kBatch >= batch->total) break;
   }
   // Newest first across projects too, as in one project.
   std::stable_sort(visible.begin(), visible.end(), [](const auto& a, const auto& b) {
@@ -113,6 +99,21 @@ Result<http::Response> ApiService::GetRepository(Call& call) {
   auto j = RepositoryJson(*repo);
   if (!j) return Fail(j.error());
   return ToJsonResponse(200, *j);
+}
+
+// As Harbor: the body's description replaces the stored one (absent: cleared); the other
+// fields of the Repository object are read-only and ignored.
+Result<http::Response> ApiService::UpdateRepository(Call& call) {
+  metadata::Project project;
+  auto repo = FindRepository(call, project);
+  if (!repo) return Fail(repo.error());
+  BERTH_TRY(auth_.Authorize(call.identity, repo->name, auth::Action::kPush));
+  auto body = ParseJsonObject(call.body);
+  if (!body) return Fail(body.error());
+  auto description = OptString(*body, "description");
+  if (!description) return Fail(description.error());
+  BERTH_TRY(artifacts_.SetRepositoryDescription(repo->id, description->value_or("")));
+  return http::EmptyResponse(200);
 }
 
 Result<http::Response> ApiService::DeleteRepository(Call& call) {

@@ -13,6 +13,7 @@ enum class Who {
   kMaintainer,
   kDeveloper,
   kGuest,
+  kLimitedGuest,
   kNonMember,
   kAnonymous
 };
@@ -29,6 +30,8 @@ const char* WhoName(Who w) {
       return "developer";
     case Who::kGuest:
       return "guest";
+    case Who::kLimitedGuest:
+      return "limited-guest";
     case Who::kNonMember:
       return "non-member";
     case Who::kAnonymous:
@@ -56,6 +59,8 @@ std::optional<Role> RoleOf(Who w) {
       return Role::kDeveloper;
     case Who::kGuest:
       return Role::kGuest;
+    case Who::kLimitedGuest:
+      return Role::kLimitedGuest;
     default:
       return std::nullopt;
   }
@@ -75,6 +80,7 @@ TEST(DecideAccess, HarborRoleTable) {
       {Who::kMaintainer, false, 'y', 'y', 'y'},   {Who::kMaintainer, true, 'y', 'y', 'y'},
       {Who::kDeveloper, false, 'y', 'y', 'd'},    {Who::kDeveloper, true, 'y', 'y', 'd'},
       {Who::kGuest, false, 'y', 'd', 'd'},        {Who::kGuest, true, 'y', 'd', 'd'},
+      {Who::kLimitedGuest, false, 'y', 'd', 'd'}, {Who::kLimitedGuest, true, 'y', 'd', 'd'},
       {Who::kNonMember, false, 'd', 'd', 'd'},    {Who::kNonMember, true, 'y', 'd', 'd'},
       {Who::kAnonymous, false, 'u', 'u', 'u'},    {Who::kAnonymous, true, 'y', 'u', 'u'},
   };

@@ -150,6 +150,28 @@ Status ArtifactStore::IncrementPullCount(int64_t repository_id) {
   return Ok();
 }
 
+Status ArtifactStore::SetRepositoryDescription(int64_t repository_id,
+                                               std::string_view description) {
+  auto n = db_.Exec("UPDATE repositories SET description = ? WHERE id = ?",
+                    {std::string(description), repository_id});
+  if (!n) return Fail(n.error());
+  if (*n == 0) return Fail(ErrorCode::kNotFound, "repository not found");
+  return Ok();
+}
+
+Result<int64_t> ArtifactStore::StorageConsumption(int64_t project_id) {
+  auto row = db_.QueryOne(
+      "SELECT COALESCE(SUM(size), 0) FROM (SELECT MAX(size) AS size FROM ("
+      "SELECT l.digest, l.size FROM blob_links l JOIN repositories r ON r.id = l.repository_id "
+      "WHERE ? = 0 OR r.project_id = ? "
+      "UNION ALL SELECT a.digest, a.size FROM artifacts a "
+      "JOIN repositories r ON r.id = a.repository_id WHERE ? = 0 OR r.project_id = ?) "
+      "GROUP BY digest)",
+      {project_id, project_id, project_id, project_id});
+  if (!row) return Fail(row.error());
+  return *row ? (*row)->Int(0) : 0;
+}
+
 Status ArtifactStore::RecordPull(int64_t repository_id, std::string_view digest) {
   BERTH_TRY(IncrementPullCount(repository_id));
   auto n = db_.Exec("UPDATE artifacts SET pull_time = ? WHERE repository_id = ? AND digest = ?",

@@ -80,6 +80,7 @@ enum class Role : int {
   kDeveloper = 2,
   kGuest = 3,
   kMaintainer = 4,
+  kLimitedGuest = 5,  // pulls and reads artifacts, but does not see the members
 };
 
 struct Member {

@@ -53,6 +53,11 @@ class ArtifactStore {
   // Deletes the repository with its artifacts, tags and blob links.
   Status DeleteRepository(int64_t repository_id);
   Status IncrementPullCount(int64_t repository_id);
+  // NOT_FOUND when the repository is gone.
+  Status SetRepositoryDescription(int64_t repository_id, std::string_view description);
+  // The bytes the registry stores (of one project, when `project_id` is not 0): every
+  // distinct blob and manifest, counted once however many repositories link it.
+  Result<int64_t> StorageConsumption(int64_t project_id = 0);
   // A manifest GET: the repository's pull count and the artifact's pull_time.
   Status RecordPull(int64_t repository_id, std::string_view digest);
 

@@ -203,6 +203,32 @@ TEST_F(StoresTest, BlobLinks) {
   EXPECT_EQ(artifacts().LinkBlob(999, D('2'), 1).error().code, ErrorCode::kNotFound);
 }
 
+TEST_F(StoresTest, RepositoryDescription) {
+  int64_t id = NewRepo(NewProject("p"), "p/app");
+  ASSERT_TRUE(artifacts().SetRepositoryDescription(id, "the app, built nightly"));
+  EXPECT_EQ((*artifacts().GetRepository("p/app"))->description, "the app, built nightly");
+  EXPECT_EQ(artifacts().SetRepositoryDescription(999, "x").error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(StoresTest, StorageConsumptionCountsEachDigestOnce) {
+  EXPECT_EQ(*artifacts().StorageConsumption(), 0);
+  int64_t p = NewProject("p");
+  int64_t a = NewRepo(p, "p/a");
+  int64_t b = NewRepo(p, "p/b");
+  ASSERT_TRUE(artifacts().LinkBlob(a, D('1'), 1000));
+  ASSERT_TRUE(artifacts().LinkBlob(b, D('1'), 1000));  // shared: counted once
+  ASSERT_TRUE(artifacts().LinkBlob(b, D('2'), 20));
+  Put(a, D('9'), "v1");  // a manifest of 100 bytes, in two repositories
+  Put(b, D('9'), "v1");
+  EXPECT_EQ(*artifacts().StorageConsumption(), 1120);
+  int64_t other = NewRepo(NewProject("q"), "q/c");
+  ASSERT_TRUE(artifacts().LinkBlob(other, D('1'), 1000));
+  ASSERT_TRUE(artifacts().LinkBlob(other, D('3'), 5));
+  EXPECT_EQ(*artifacts().StorageConsumption(), 1125);
+  EXPECT_EQ(*artifacts().StorageConsumption(p), 1120);
+  EXPECT_EQ(*artifacts().StorageConsumption(NewProject("empty")), 0);
+}
+
 // ---- manifests and tags ----
 
 TEST_F(StoresTest, PutManifestKeepsExistingRowAndMovesTags) {

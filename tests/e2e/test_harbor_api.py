@@ -7,7 +7,7 @@ import uuid
 import requests
 
 from harness import oci
-from harness.client import Registry
+from harness.client import Registry, skopeo_inspect_raw
 
 
 def api(berth, method, path, **kw):
@@ -107,3 +107,46 @@ def test_repositories_and_artifacts_after_push(berth):
     # A project with repositories cannot be deleted.
     r = api(berth, "DELETE", f"/projects/{project}")
     assert r.status_code in (400, 409, 412), r.status_code
+
+
+def test_tag_description_search_and_statistics(berth):
+    """What Harbor's artifact and repository pages and its top bar do, with a real
+    client pulling the tag the API made."""
+    project = f"tags{uuid.uuid4().hex[:8]}"
+    assert api(berth, "POST", "/projects",
+               json={"project_name": project, "metadata": {"public": "false"}}
+               ).status_code == 201
+    c = Registry(berth.url, berth.admin)
+    img = oci.image([2000])
+    c.push(f"{project}/app", img, "v1")
+    arts = f"/projects/{project}/repositories/app/artifacts"
+
+    r = api(berth, "POST", f"{arts}/v1/tags", json={"name": "release-1"})
+    assert r.status_code == 201, r.text
+    assert r.headers["Location"] == f"/api/v2.0{arts}/v1/tags/release-1"
+    harbor_error(api(berth, "POST", f"{arts}/v1/tags", json={"name": "release-1"}), 409)
+    harbor_error(api(berth, "POST", f"{arts}/v1/tags", json={"name": "-x"}), 400)
+    # A real client pulls the new tag: the same manifest, byte for byte.
+    p = skopeo_inspect_raw(f"docker://{berth.host}/{project}/app:release-1", berth.admin)
+    assert p.returncode == 0, p.stderr.decode()
+    assert oci.sha256(p.stdout) == img.digest
+    assert sorted(c.tags(f"{project}/app").json()["tags"]) == ["release-1", "v1"]
+
+    repo = f"/projects/{project}/repositories/app"
+    assert api(berth, "PUT", repo, json={"description": "built nightly"}).status_code == 200
+    assert api(berth, "GET", repo).json()["description"] == "built nightly"
+
+    r = api(berth, "GET", "/search", params={"q": project})
+    assert r.status_code == 200, r.text
+    found = r.json()
+    assert [p["name"] for p in found["project"]] == [project]
+    assert [x["repository_name"] for x in found["repository"]] == [f"{project}/app"]
+    assert found["repository"][0]["artifact_count"] == 1
+    # Private: anonymous callers find nothing of it.
+    r = api(berth, "GET", "/search", params={"q": project}, auth=None)
+    assert r.json() == {"project": [], "repository": []}
+
+    stats = api(berth, "GET", "/statistics").json()
+    assert stats["private_project_count"] >= 1 and stats["total_repo_count"] >= 1
+    assert stats["total_storage_consumption"] >= 2000
+    harbor_error(api(berth, "GET", "/statistics", auth=None), 401)
