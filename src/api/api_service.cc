@@ -69,6 +69,7 @@ ApiService::ApiService(auth::AuthService& auth, metadata::ProjectStore& projects
   AddRegistryRoutes();
   AddReplicationRoutes();
   AddLabelRoutes();
+  AddRobotRoutes();
   auto& r = routes_;
   r.Add("GET", "ping", &ApiService::Ping);
   r.Add("GET", "systeminfo", &ApiService::SystemInfo);
@@ -237,6 +238,22 @@ Result<metadata::Project> ApiService::FindProject(const Call& call, std::string_
 Result<std::optional<metadata::Role>> ApiService::RoleIn(const auth::Identity& who,
                                                          const metadata::Project& project) {
   if (who.anonymous()) return std::optional<metadata::Role>();
+  if (who.robot) {
+    // A robot sees the projects it may pull from as a limited guest does, and acts on
+    // their artifacts as far as its registry actions go.
+    std::optional<metadata::Role> role;
+    auto rank = [](metadata::Role r) {
+      return r == metadata::Role::kMaintainer ? 3 : r == metadata::Role::kDeveloper ? 2 : 1;
+    };
+    for (const auto& g : who.robot_grants) {
+      if (g.project_id != 0 && g.project_id != project.id) continue;
+      auto r = g.action == "delete" ? metadata::Role::kMaintainer
+               : g.action == "push" ? metadata::Role::kDeveloper
+                                    : metadata::Role::kLimitedGuest;
+      if (!role || rank(r) > rank(*role)) role = r;
+    }
+    return role;
+  }
   return users_.MemberRole(project.id, who.user_id);
 }
 

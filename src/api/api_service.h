@@ -29,6 +29,7 @@
 #include "http/blocking_pool.h"
 #include "http/message.h"
 #include "metadata/records.h"
+#include "metadata/robot_store.h"
 #include "metadata/stores.h"
 
 namespace berth::replication {
@@ -86,6 +87,9 @@ class ApiService {
 
   http::Task<http::Response> Handle(http::Request& request);
 
+  // Robot accounts (not owned; null: the /robots routes answer 500). Call before serving.
+  void SetRobots(metadata::RobotStore* robots) { robots_ = robots; }
+
  private:
   // One routed request: the caller, the path parameters and the (JSON) body.
   struct Call {
@@ -142,6 +146,28 @@ class ApiService {
   Result<http::Response> Search(Call& call);
   Result<http::Response> Statistics(Call& call);
   Result<http::Response> ProjectSummary(Call& call);
+
+  // robots.cc
+  struct RobotRequest;
+  Result<http::Response> ListRobots(Call& call);
+  Result<http::Response> CreateRobot(Call& call);
+  Result<http::Response> GetRobot(Call& call);
+  Result<http::Response> UpdateRobot(Call& call);
+  Result<http::Response> RefreshRobotSecret(Call& call);
+  Result<http::Response> DeleteRobot(Call& call);
+  void AddRobotRoutes();
+  // The configured store, a signed-in caller that is not itself a robot.
+  Status RequireRobots(const Call& call) const;
+  // The robot of {robot_id} once the caller may read it (`manage` false: system admins,
+  // or for a project robot the project's members other than limited guests) or change it
+  // (system admins, or the project's admins).
+  Result<metadata::Robot> AccessRobot(const Call& call, bool manage);
+  // The permissions of a robot request: Harbor's list as it will be shown, the registry
+  // grants it amounts to and, for a project robot, its project. 400/404 saying what is
+  // wrong.
+  Result<RobotRequest> ParseRobotPermissions(const Call& call, const nlohmann::json& body,
+                                             std::string_view level);
+  static nlohmann::json RobotJson(const metadata::Robot& robot);
 
   // users.cc
   Result<http::Response> CurrentUser(Call& call);
@@ -258,6 +284,7 @@ class ApiService {
   ApiOptions options_;
   EndpointDeps endpoints_;
   ReplicationDeps replication_;
+  metadata::RobotStore* robots_ = nullptr;
   RouteTable<Method> routes_;
   RouteTable<AsyncMethod> async_routes_;
 };

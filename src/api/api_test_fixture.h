@@ -85,17 +85,21 @@ class ApiServiceTest : public ::testing::Test {
     auth_ = std::make_unique<auth::AuthService>(auth::AuthOptions{.data_dir = root_.string()},
                                                 *users_, *projects_);
     ASSERT_TRUE(auth_->Init().has_value());
+    robots_ = std::make_unique<metadata::RobotStore>(*db_);
+    auth_->SetRobots(robots_.get());
     auto admin = auth_->BootstrapAdmin(std::string(kAdminPassword));
     ASSERT_TRUE(admin.has_value()) << admin.error().message;
     ApiOptions options;
     options.version = "v9.9.9-test";
     api_ =
         std::make_unique<ApiService>(*auth_, *projects_, *artifacts_, *users_, *content_, options);
+    api_->SetRobots(robots_.get());
   }
 
   void TearDown() override {
     api_.reset();
     auth_.reset();
+    robots_.reset();
     users_.reset();
     stack_.reset();
   }
@@ -230,6 +234,7 @@ class ApiServiceTest : public ::testing::Test {
   metadata::ArtifactStore* artifacts_ = nullptr;
   content::ContentService* content_ = nullptr;
   std::unique_ptr<metadata::UserStore> users_;
+  std::unique_ptr<metadata::RobotStore> robots_;
   std::unique_ptr<auth::AuthService> auth_;
   std::unique_ptr<ApiService> api_;
 };

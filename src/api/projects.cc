@@ -266,6 +266,9 @@ Result<http::Response> ApiService::HeadProject(Call& call) {
 
 Result<http::Response> ApiService::CreateProject(Call& call) {
   BERTH_TRY(RequireLogin(call));
+  if (call.identity.robot) {
+    return Fail(ErrorCode::kForbidden, "robot accounts cannot create projects");
+  }
   auto body = ParseJsonObject(call.body);
   if (!body) return Fail(body.error());
   auto name_it = body->find("project_name");

@@ -13,19 +13,6 @@ namespace berth::api {
 namespace {
 
 constexpr int64_t kBatch = 100;
-constexpr std::string_view kPasswordPolicy =
-    "the password must be 8 to 128 characters long with at least 1 uppercase letter, "
-    "1 lowercase letter and 1 number";
-
-bool PasswordAcceptable(std::string_view p) {
-  if (p.size() < 8 || p.size() > 128) return false;
-  auto has = [&](int (*pred)(int)) {
-    return std::any_of(p.begin(), p.end(),
-                       [&](char c) { return pred(static_cast<unsigned char>(c)) != 0; });
-  };
-  return has(std::isupper) && has(std::islower) && has(std::isdigit);
-}
-
 Result<std::string> OptionalString(const nlohmann::json& body, std::string_view key,
                                    size_t max_len) {
   auto it = body.find(key);
@@ -58,6 +45,11 @@ nlohmann::json ApiService::UserJson(const metadata::User& user) {
 
 Result<http::Response> ApiService::CurrentUser(Call& call) {
   BERTH_TRY(RequireLogin(call));
+  if (call.identity.robot) {
+    return Fail(ErrorCode::kForbidden,
+                fmt::format("{} is a robot account, not a user: see GET /api/v2.0/robots",
+                            call.identity.username));
+  }
   auto user = users_.Get(call.identity.user_id);
   if (!user) return Fail(user.error());
   if (!*user) return Fail(ErrorCode::kNotFound, "the current user no longer exists");
@@ -158,8 +150,8 @@ Result<http::Response> ApiService::CreateUser(Call& call) {
   if (!comment) return Fail(comment.error());
   auto password = OptionalString(*body, "password", 1024);
   if (!password) return Fail(password.error());
-  if (!PasswordAcceptable(*password))
-    return Fail(ErrorCode::kBadRequest, std::string(kPasswordPolicy));
+  if (!auth::MeetsPasswordPolicy(*password))
+    return Fail(ErrorCode::kBadRequest, std::string(auth::kPasswordPolicy));
 
   auto existing = users_.GetByName(*username);
   if (!existing) return Fail(existing.error());
@@ -265,8 +257,8 @@ Result<http::Response> ApiService::ChangePassword(Call& call) {
   if (!old_password) return Fail(old_password.error());
   auto new_password = OptionalString(*body, "new_password", 1024);
   if (!new_password) return Fail(new_password.error());
-  if (!PasswordAcceptable(*new_password)) {
-    return Fail(ErrorCode::kBadRequest, std::string(kPasswordPolicy));
+  if (!auth::MeetsPasswordPolicy(*new_password)) {
+    return Fail(ErrorCode::kBadRequest, std::string(auth::kPasswordPolicy));
   }
   auto user = users_.Get(*id);
   if (!user) return Fail(user.error());

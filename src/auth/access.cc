@@ -1,5 +1,7 @@
 #include "auth/access.h"
 
+#include <algorithm>
+
 #include "common/names.h"
 
 namespace berth::auth {
@@ -40,6 +42,14 @@ bool RoleAllows(std::optional<Role> role, bool is_public, Action action) {
   return false;
 }
 
+bool RobotAllows(const Identity& who, const ProjectFacts& facts, Action action) {
+  if (action == Action::kPull && facts.is_public) return true;
+  const std::string_view name = ActionName(action);
+  return std::any_of(who.robot_grants.begin(), who.robot_grants.end(), [&](const auto& g) {
+    return (g.project_id == 0 || g.project_id == facts.project_id) && g.action == name;
+  });
+}
+
 Status DecideAccess(const Identity& who, std::string_view repository, const ProjectFacts& facts,
                     Action action) {
   std::string project(ProjectOf(repository));
@@ -51,11 +61,19 @@ Status DecideAccess(const Identity& who, std::string_view repository, const Proj
                 "project " + project + " is a proxy cache; pushing into it is not allowed");
   }
   if (who.sysadmin) return Ok();
-  if (RoleAllows(facts.role, facts.is_public, action)) return Ok();
+  if (who.robot ? RobotAllows(who, facts, action)
+                : RoleAllows(facts.role, facts.is_public, action)) {
+    return Ok();
+  }
   std::string what =
       std::string(ActionName(action)) + " access to repository \"" + std::string(repository) + "\"";
   if (who.anonymous()) {
     return Fail(ErrorCode::kUnauthorized, "authentication required for " + what);
+  }
+  if (who.robot) {
+    return Fail(ErrorCode::kDenied, what + " denied: robot account \"" + who.username +
+                                        "\" has no " + std::string(ActionName(action)) +
+                                        " permission in project \"" + project + "\"");
   }
   return Fail(ErrorCode::kDenied, what + " denied: user \"" + who.username + "\" needs " +
                                       std::string(RequiredRoles(action)) + " in project \"" +
@@ -94,12 +112,20 @@ std::set<std::string> GrantableActions(const Identity& who, const ProjectFacts& 
   if (!facts.exists) return granted;
   auto allowed = [&](Action action) {
     if (action == Action::kPush && facts.proxy_cache) return false;
-    return who.sysadmin || RoleAllows(facts.role, facts.is_public, action);
+    if (who.sysadmin) return true;
+    return who.robot ? RobotAllows(who, facts, action)
+                     : RoleAllows(facts.role, facts.is_public, action);
   };
   for (const auto& name : requested) {
     if (name == "*") {
       if (allowed(Action::kPull) && allowed(Action::kPush) && allowed(Action::kDelete)) {
         granted.insert(name);
+      } else {
+        // As Harbor: what the caller holds of "everything", so a client asking for "*"
+        // (skopeo delete does) gets its pull and a clear denial of the rest.
+        for (Action a : {Action::kPull, Action::kPush, Action::kDelete}) {
+          if (allowed(a)) granted.insert(std::string(ActionName(a)));
+        }
       }
     } else if (auto action = ParseAction(name); action && allowed(*action)) {
       granted.insert(name);

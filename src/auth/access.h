@@ -4,7 +4,8 @@
 // Harbor rules: system admins may do everything; pull needs a public project or any
 // member role; push needs developer, maintainer or project admin; delete needs
 // maintainer or project admin; nobody pushes into a proxy-cache project. A token identity gets only
-// what its token grants.
+// what its token grants; a robot account what its grants name for the project (or for
+// every project), and pull in public projects.
 #pragma once
 
 #include <optional>
@@ -24,10 +25,14 @@ struct ProjectFacts {
   bool is_public = false;
   bool proxy_cache = false;            // a proxy-cache project: nobody pushes into it
   std::optional<metadata::Role> role;  // the caller's membership role, if any
+  int64_t project_id = 0;
 };
 
 // True when a member with `role` (none: not a member) may do `action` in a project.
 bool RoleAllows(std::optional<metadata::Role> role, bool is_public, Action action);
+
+// True when robot account `who` may do `action` in the described project.
+bool RobotAllows(const Identity& who, const ProjectFacts& facts, Action action);
 
 // The decision for a live (Basic or anonymous) identity. Ok; NAME_UNKNOWN when the project
 // does not exist; UNAUTHORIZED for anonymous callers (the caller sends a challenge);
@@ -49,8 +54,8 @@ inline constexpr std::string_view kCatalogAccessName = "registry:catalog";
 Status DecideCatalogAccess(const Identity& who);
 
 // The subset of `requested` actions ("pull", "push", "delete", "*") that `who` holds on a
-// repository of the described project. Unknown actions are never granted; "*" only
-// when every action is allowed.
+// repository of the described project. Unknown actions are never granted; "*" when
+// every action is allowed, else the actions among pull, push and delete that are.
 std::set<std::string> GrantableActions(const Identity& who, const ProjectFacts& facts,
                                        const std::set<std::string>& requested);
 

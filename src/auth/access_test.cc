@@ -140,6 +140,9 @@ TEST(GrantableActions, SubsetOfRequested) {
   Identity dev = IdentityOf(Who::kDeveloper);
   EXPECT_EQ(GrantableActions(dev, facts, {"pull", "push", "delete", "*", "bogus"}),
             (std::set<std::string>{"pull", "push"}));
+  EXPECT_EQ(GrantableActions(dev, facts, {"*"}), (std::set<std::string>{"pull", "push"}));
+  facts.role = Role::kGuest;
+  EXPECT_EQ(GrantableActions(dev, facts, {"*"}), (std::set<std::string>{"pull"}));
   facts.role = Role::kMaintainer;
   EXPECT_EQ(GrantableActions(dev, facts, {"*"}), (std::set<std::string>{"*"}));
   EXPECT_TRUE(GrantableActions(dev, facts, {}).empty());

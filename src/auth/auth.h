@@ -16,17 +16,24 @@
 #include "common/error.h"
 #include "http/message.h"
 #include "metadata/records.h"
+#include "metadata/robot_store.h"
 
 namespace berth::auth {
 
+// Robot account names start with this, as Harbor's default robot name prefix.
+inline constexpr std::string_view kRobotPrefix = "robot$";
+
 struct Identity {
-  int64_t user_id = 0;  // 0 = anonymous
+  int64_t user_id = 0;  // 0 = anonymous; a robot account's is minus its robot id
   std::string username;
   bool sysadmin = false;  // always false for token identities
   // For Bearer tokens: the access the token grants ("repository:NAME:pull,push" entries
   // resolved into (name, actions)); empty for Basic auth, where access is decided live.
   bool from_token = false;
   std::vector<std::pair<std::string, std::set<std::string>>> token_access;
+  // A robot account: no project role, only the registry actions of its grants.
+  bool robot = false;
+  std::vector<metadata::RobotGrant> robot_grants;
 
   bool anonymous() const { return user_id == 0; }
 };

@@ -1,9 +1,9 @@
 #include "auth/auth_service.h"
 
-#include <openssl/rand.h>
 #include <strings.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 
@@ -31,27 +31,6 @@ std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
-}
-
-// 20 characters with at least one upper-case letter, lower-case letter and digit (the
-// Harbor password rules).
-std::string GeneratePassword() {
-  static constexpr char kAlphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
-  constexpr size_t kAlphabetSize = sizeof(kAlphabet) - 1;
-  while (true) {
-    unsigned char raw[20];
-    RAND_bytes(raw, sizeof raw);
-    std::string out;
-    bool upper = false, lower = false, digit = false;
-    for (unsigned char b : raw) {
-      char c = kAlphabet[b % kAlphabetSize];
-      upper |= (c >= 'A' && c <= 'Z');
-      lower |= (c >= 'a' && c <= 'z');
-      digit |= (c >= '0' && c <= '9');
-      out += c;
-    }
-    if (upper && lower && digit) return out;
-  }
 }
 
 }  // namespace
@@ -97,7 +76,7 @@ Result<Identity> AuthService::Authenticate(const http::Request& request) {
   auto header = request.headers.Get("Authorization");
   if (!header || Trim(*header).empty()) return Identity{};
   std::string_view value = Trim(*header);
-  size_t space = value.find(' ');
+  size_t space = value.find_first_of(" \t");
   std::string_view scheme = value.substr(0, space);
   std::string_view credentials =
       space == std::string_view::npos ? std::string_view() : Trim(value.substr(space + 1));
@@ -114,13 +93,74 @@ Result<Identity> AuthService::Authenticate(const http::Request& request) {
     if (credentials.empty()) return Fail(ErrorCode::kUnauthorized, "empty bearer token");
     return CheckBearer(credentials);
   }
-  return Fail(ErrorCode::kUnauthorized, "unsupported authorization scheme \"" +
-                                            std::string(scheme.substr(0, 32)) +
-                                            "\"; use Basic or Bearer");
+  // The scheme is named only when it is a plain word: never echo credentials back.
+  bool word = scheme.size() <= 32 && std::all_of(scheme.begin(), scheme.end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
+              });
+  return Fail(ErrorCode::kUnauthorized,
+              "unsupported authorization scheme" +
+                  (word ? " \"" + std::string(scheme) + "\"" : std::string()) +
+                  "; use Basic or Bearer");
 }
+
+Result<std::pair<Identity, metadata::Robot>> AuthService::LoadRobot(std::string_view name) {
+  auto robot = robots_ ? robots_->GetByName(name) : Result<std::optional<metadata::Robot>>();
+  if (!robot) return Fail(robot.error());
+  if (!robot->has_value()) {
+    return Fail(ErrorCode::kNotFound, "robot account \"" + std::string(name) + "\" does not exist");
+  }
+  const metadata::Robot& r = **robot;
+  auto grants = robots_->Grants(r.id);
+  if (!grants) return Fail(grants.error());
+  Identity identity;
+  identity.user_id = -r.id;
+  identity.username = r.name;
+  identity.robot = true;
+  identity.robot_grants = std::move(*grants);
+  return std::pair(std::move(identity), r);
+}
+
+namespace {
+
+Status MaySignIn(const metadata::Robot& r) {
+  if (r.disabled) {
+    return Fail(ErrorCode::kUnauthorized, "robot account \"" + r.name +
+                                              "\" is disabled; a project or system admin can "
+                                              "enable it");
+  }
+  if (r.expires_at >= 0 && NowSeconds() >= r.expires_at) {
+    return Fail(ErrorCode::kUnauthorized, "robot account \"" + r.name +
+                                              "\" has expired; a project or system admin can "
+                                              "extend its duration");
+  }
+  return Ok();
+}
+
+}  // namespace
 
 Result<Identity> AuthService::CheckPassword(std::string_view username, std::string_view password) {
   if (auto cached = credential_cache_.Lookup(username, password)) return *cached;
+  if (username.starts_with(kRobotPrefix)) {
+    auto robot = LoadRobot(username);
+    if (!robot && robot.error().code == ErrorCode::kNotFound) {
+      // Same cost as a real check, so timing does not reveal which robots exist.
+      std::call_once(dummy_hash_once_, [&] { dummy_hash_ = HashPassword("berth-dummy"); });
+      VerifyPassword(dummy_hash_, password);
+      return Fail(ErrorCode::kUnauthorized, "invalid username or password");
+    }
+    if (!robot) return Fail(robot.error());
+    if (!VerifyPassword(robot->second.secret_hash, password)) {
+      return Fail(ErrorCode::kUnauthorized, "invalid username or password");
+    }
+    // Disabled or expired is said only to a caller who holds the secret.
+    BERTH_TRY(MaySignIn(robot->second));
+    // Not remembered past the robot's expiry.
+    if (robot->second.expires_at < 0 ||
+        robot->second.expires_at - NowSeconds() > kCredentialCacheTtl.count()) {
+      credential_cache_.Remember(username, password, robot->first);
+    }
+    return std::move(robot->first);
+  }
   auto user = users_.GetByName(username);
   if (!user) return Fail(user.error());
   if (!user->has_value()) {
@@ -147,7 +187,19 @@ Result<Identity> AuthService::CheckBearer(std::string_view token) {
   if (!claims) return Fail(claims.error());
   Identity identity;
   identity.from_token = true;
-  if (!claims->subject.empty()) {
+  if (claims->subject.starts_with(kRobotPrefix)) {
+    // A robot's token stops working when the robot is deleted, disabled or expires.
+    auto robot = LoadRobot(claims->subject);
+    if (!robot && robot.error().code == ErrorCode::kNotFound) {
+      return Fail(ErrorCode::kUnauthorized,
+                  "the token's robot account \"" + claims->subject + "\" no longer exists");
+    }
+    if (!robot) return Fail(robot.error());
+    BERTH_TRY(MaySignIn(robot->second));
+    identity.user_id = robot->first.user_id;
+    identity.username = robot->first.username;
+    identity.robot = true;
+  } else if (!claims->subject.empty()) {
     auto user = users_.GetByName(claims->subject);
     if (!user) return Fail(user.error());
     if (!user->has_value()) {
@@ -174,7 +226,8 @@ Result<ProjectFacts> AuthService::FactsFor(const Identity& who, std::string_view
   facts.exists = true;
   facts.is_public = (*found)->is_public;
   facts.proxy_cache = (*found)->registry_id != 0;
-  if (!who.anonymous() && !who.sysadmin) {
+  facts.project_id = (*found)->id;
+  if (!who.anonymous() && !who.sysadmin && !who.robot) {
     auto role = users_.MemberRole((*found)->id, who.user_id);
     if (!role) return Fail(role.error());
     facts.role = *role;
@@ -199,10 +252,28 @@ Status AuthService::Authorize(const Identity& who, std::string_view repository, 
 
 Status AuthService::AuthorizeCatalog(const Identity& who) const { return DecideCatalogAccess(who); }
 
-std::string AuthService::Challenge(const http::Request& request, std::string_view scope) const {
-  std::string out = "Bearer realm=\"" + request.BaseUrl() + "/service/token\",service=\"" +
-                    options_.service + "\"";
+std::string AuthService::Challenge(const http::Request& request, std::string_view scope,
+                                   std::string_view error) const {
+  std::string base = options_.external_url;
+  while (base.ends_with('/')) base.pop_back();
+  if (base.empty()) {
+    std::string scheme =
+        request.headers.Get("X-Forwarded-Proto").value_or("http") == "https" ? "https" : "http";
+    std::string host;
+    std::string_view given = request.headers.Get("Host").value_or("localhost");
+    given = given.substr(0, given.find_first_of(", \t"));
+    for (char c : given) {
+      if (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
+          c == '[' || c == ']') {
+        host += c;
+      }
+    }
+    base = scheme + "://" + (host.empty() ? "localhost" : host);
+  }
+  std::string out =
+      "Bearer realm=\"" + base + "/service/token\",service=\"" + options_.service + "\"";
   if (!scope.empty()) out += ",scope=\"" + std::string(scope) + "\"";
+  if (!error.empty()) out += ",error=\"" + std::string(error) + "\"";
   return out;
 }
 

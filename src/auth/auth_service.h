@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "auth/access.h"
@@ -29,6 +30,9 @@ struct AuthOptions {
   std::string service = "berth";  // token "aud" and the WWW-Authenticate service
   std::string issuer = "berth-token-issuer";
   int token_ttl_seconds = 1800;
+  // The URL clients reach Berth at (the external_url setting); empty: the request's own
+  // scheme and Host. The token realm in WWW-Authenticate is built on it.
+  std::string external_url;
 };
 
 // A signed token and what it grants.
@@ -50,15 +54,19 @@ class AuthService {
   // certificate (files mode 0600). Must succeed before tokens are issued or verified.
   Status Init();
 
+  // Robot accounts (not owned; null: none). Call before serving requests.
+  void SetRobots(metadata::RobotStore* robots) { robots_ = robots; }
+
   // Ensures user "admin" (sysadmin) exists. When created, its password is `env_password`
   // if given, else a generated one that is returned (to be shown once). std::nullopt when
   // the admin already existed.
   Result<std::optional<std::string>> BootstrapAdmin(std::optional<std::string> env_password);
 
   // Resolves the Authorization header: none → anonymous; Basic → argon2id check (cached
-  // for 60 s); Bearer → JWT verification, Identity::token_access filled from the token
-  // (user_id and username set, sysadmin false: a token grants only what it lists).
-  // UNAUTHORIZED with a clear message for wrong or malformed credentials.
+  // for 60 s) of a user, or of a robot account (robot$…, enabled and not expired); Bearer → JWT
+  // verification, Identity::token_access filled from the token (user_id and username set, sysadmin
+  // false: a token grants only what it lists). UNAUTHORIZED with a clear message for wrong or
+  // malformed credentials.
   Result<Identity> Authenticate(const http::Request& request);
 
   // Decides whether `who` may do `action` on `repository`. Ok; UNAUTHORIZED for anonymous
@@ -71,8 +79,11 @@ class AuthService {
   Status AuthorizeCatalog(const Identity& who) const;
 
   // WWW-Authenticate value for a 401 on /v2: Bearer realm="<base>/service/token",
-  // service="<service>"[,scope="<scope>"].
-  std::string Challenge(const http::Request& request, std::string_view scope) const;
+  // service="<service>"[,scope="<scope>"][,error="<error>"]. <base> is external_url when
+  // set, else the request's scheme and Host (characters that do not belong in a host
+  // are dropped, so a forged Host cannot break the header).
+  std::string Challenge(const http::Request& request, std::string_view scope,
+                        std::string_view error = {}) const;
 
   // GET/POST /service/token per the Docker token authentication spec (GET with Basic or
   // anonymous; POST as the OAuth2 password grant form). Grants per scope the subset of
@@ -94,6 +105,9 @@ class AuthService {
  private:
   Result<Identity> CheckPassword(std::string_view username, std::string_view password);
   Result<Identity> CheckBearer(std::string_view token);
+  // The robot account `name` and its identity (with its grants); NOT_FOUND when there is
+  // no such robot. Whether it may sign in now (enabled, not expired) is the caller's check.
+  Result<std::pair<Identity, metadata::Robot>> LoadRobot(std::string_view name);
   Result<ProjectFacts> FactsFor(const Identity& who, std::string_view project);
   Result<std::vector<Scope>> Grant(const Identity& who, const std::vector<Scope>& requested);
   http::Response TokenResponse(const IssuedToken& issued, bool oauth) const;
@@ -101,6 +115,7 @@ class AuthService {
   AuthOptions options_;
   metadata::UserStore& users_;
   metadata::ProjectStore& projects_;
+  metadata::RobotStore* robots_ = nullptr;
   std::optional<SigningKey> key_;
   CredentialCache credential_cache_;
   std::once_flag dummy_hash_once_;

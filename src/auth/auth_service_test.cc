@@ -186,6 +186,7 @@ TEST_F(AuthServiceTest, AuthenticateTable) {
       {"admin basic", Basic("admin", "Harbor12345"), true, "admin", false},
       {"admin basic again (cached)", Basic("admin", "Harbor12345"), true, "admin", false},
       {"lower-case scheme", "basic " + Basic("dev", "dev-pw").substr(6), true, "dev", false},
+      {"tab after the scheme", "Basic\t" + Basic("dev", "dev-pw").substr(6), true, "dev", false},
       {"wrong password", Basic("admin", "nope"), false, "", false},
       {"unknown user", Basic("ghost", "x"), false, "", false},
       {"no colon", "Basic " + Base64UrlEncode("admin"), false, "", false},
@@ -262,6 +263,33 @@ TEST_F(AuthServiceTest, Challenge) {
             "scope=\"repository:pub/app:pull,push\"");
   EXPECT_EQ(service_->Challenge(r, ""),
             "Bearer realm=\"http://registry.test:5000/service/token\",service=\"berth\"");
+  EXPECT_EQ(service_->Challenge(r, "registry:catalog:*", "insufficient_scope"),
+            "Bearer realm=\"http://registry.test:5000/service/token\",service=\"berth\","
+            "scope=\"registry:catalog:*\",error=\"insufficient_scope\"");
+
+  // A forged Host cannot break the header; a proxy's scheme is kept.
+  struct Case {
+    std::string host, proto, realm;
+  } cases[] = {
+      {"evil\"quote", "", "http://evilquote/service/token"},
+      {"a.example, b.example", "", "http://a.example/service/token"},
+      {"[::1]:5000", "https", "https://[::1]:5000/service/token"},
+      {"", "javascript", "http://localhost/service/token"},
+  };
+  for (const auto& c : cases) {
+    http::Request q = MakeRequest("GET");
+    q.headers.Set("Host", c.host);
+    if (!c.proto.empty()) q.headers.Set("X-Forwarded-Proto", c.proto);
+    EXPECT_EQ(service_->Challenge(q, ""), "Bearer realm=\"" + c.realm + "\",service=\"berth\"")
+        << c.host;
+  }
+
+  // With external_url set (Berth behind a proxy that rewrites Host), the realm uses it.
+  AuthService external(
+      AuthOptions{.data_dir = dir_.string(), .external_url = "https://registry.example.com/"},
+      *users_, *projects_);
+  EXPECT_EQ(external.Challenge(r, ""),
+            "Bearer realm=\"https://registry.example.com/service/token\",service=\"berth\"");
 }
 
 TEST_F(AuthServiceTest, TokenGrantsTable) {
@@ -313,6 +341,30 @@ TEST_F(AuthServiceTest, TokenGrantsTable) {
     EXPECT_TRUE(body["issued_at"].is_string());
     EXPECT_EQ(AccessOf(body["token"]), c.granted);
   }
+}
+
+TEST_F(AuthServiceTest, UnsupportedSchemeNeverEchoesCredentials) {
+  http::Request r = MakeRequest("GET", "Basic" + Basic("dev", "dev-pw").substr(6));
+  auto who = service_->Authenticate(r);
+  ASSERT_FALSE(who);
+  EXPECT_EQ(who.error().message, "unsupported authorization scheme; use Basic or Bearer");
+  r = MakeRequest("GET", "Digest x");
+  EXPECT_EQ(service_->Authenticate(r).error().message,
+            "unsupported authorization scheme \"Digest\"; use Basic or Bearer");
+}
+
+TEST_F(AuthServiceTest, TokenForAnotherServiceIs400) {
+  int status = 0;
+  http::Request r = MakeRequest("GET", Basic("dev", "dev-pw"));
+  r.query.emplace_back("service", "harbor-registry");
+  r.query.emplace_back("scope", "repository:priv/app:pull");
+  http::Response resp = RunToken(r);
+  EXPECT_EQ(resp.status, 400);
+  EXPECT_NE(resp.body.find("unable to handle service"), std::string::npos) << resp.body;
+  // Asked for this service by name, it is issued.
+  json body = GetToken(Basic("dev", "dev-pw"), {"repository:priv/app:pull"}, &status);
+  EXPECT_EQ(status, 200);
+  (void)body;
 }
 
 TEST_F(AuthServiceTest, TokenWrongPasswordIs401Envelope) {
@@ -387,6 +439,112 @@ TEST_F(AuthServiceTest, IssuedTokenAuthorizesOnlyItsGrant) {
   EXPECT_TRUE(service_->Authorize(*who, "priv/app", Action::kDelete));
   EXPECT_FALSE(service_->Authorize(*who, "priv/app", Action::kPush));
   EXPECT_FALSE(service_->Authorize(*who, "priv/other", Action::kPull));
+}
+
+class RobotAuthTest : public AuthServiceTest {
+ protected:
+  void SetUp() override {
+    AuthServiceTest::SetUp();
+    robots_ = std::make_unique<metadata::RobotStore>(*db_);
+    service_->SetRobots(robots_.get());
+  }
+  int64_t MakeRobot(std::string name, std::vector<metadata::RobotGrant> grants,
+                    bool disabled = false, int64_t expires_at = -1) {
+    auto r = robots_->Create(metadata::Robot{.name = std::move(name),
+                                             .secret_hash = HashPassword("Robot-secret1"),
+                                             .level = "system",
+                                             .disabled = disabled,
+                                             .expires_at = expires_at},
+                             grants);
+    EXPECT_TRUE(r) << r.error().message;
+    return r ? r->id : 0;
+  }
+  std::unique_ptr<metadata::RobotStore> robots_;
+};
+
+TEST_F(RobotAuthTest, BasicSignInAndAccess) {
+  int64_t priv = project_ids_["priv"];
+  MakeRobot("robot$ci", {{priv, "pull"}, {priv, "push"}});
+  MakeRobot("robot$all", {{0, "pull"}});
+  MakeRobot("robot$off", {{0, "pull"}}, /*disabled=*/true);
+  MakeRobot("robot$old", {{0, "pull"}}, false, std::time(nullptr) - 10);
+
+  struct Case {
+    std::string what, user, secret;
+    std::string error;  // "" = signs in
+  } cases[] = {
+      {"good", "robot$ci", "Robot-secret1", ""},
+      {"wrong secret", "robot$ci", "nope", "invalid username or password"},
+      {"unknown robot", "robot$ghost", "Robot-secret1", "invalid username or password"},
+      {"disabled", "robot$off", "Robot-secret1", "is disabled"},
+      {"disabled, wrong secret", "robot$off", "x", "invalid username or password"},
+      {"expired", "robot$old", "Robot-secret1", "has expired"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    http::Request r = MakeRequest("GET", Basic(c.user, c.secret));
+    auto who = service_->Authenticate(r);
+    if (c.error.empty()) {
+      ASSERT_TRUE(who) << who.error().message;
+      EXPECT_TRUE(who->robot);
+      EXPECT_FALSE(who->anonymous());
+      EXPECT_FALSE(who->sysadmin);
+    } else {
+      ASSERT_FALSE(who);
+      EXPECT_EQ(who.error().code, ErrorCode::kUnauthorized);
+      EXPECT_NE(who.error().message.find(c.error), std::string::npos) << who.error().message;
+    }
+  }
+
+  http::Request r = MakeRequest("GET", Basic("robot$ci", "Robot-secret1"));
+  auto ci = service_->Authenticate(r);
+  ASSERT_TRUE(ci);
+  EXPECT_TRUE(service_->Authorize(*ci, "priv/app", Action::kPull));
+  EXPECT_TRUE(service_->Authorize(*ci, "priv/app", Action::kPush));
+  auto denied = service_->Authorize(*ci, "priv/app", Action::kDelete);
+  ASSERT_FALSE(denied);
+  EXPECT_EQ(denied.error().code, ErrorCode::kDenied);
+  EXPECT_NE(denied.error().message.find("robot account \"robot$ci\" has no delete permission"),
+            std::string::npos)
+      << denied.error().message;
+  EXPECT_TRUE(service_->Authorize(*ci, "pub/app", Action::kPull));  // public
+  EXPECT_FALSE(service_->Authorize(*ci, "pub/app", Action::kPush));
+  r = MakeRequest("GET", Basic("robot$all", "Robot-secret1"));
+  auto all = service_->Authenticate(r);
+  ASSERT_TRUE(all);
+  EXPECT_TRUE(service_->Authorize(*all, "priv/app", Action::kPull));
+  EXPECT_FALSE(service_->Authorize(*all, "priv/app", Action::kPush));
+  EXPECT_FALSE(service_->AuthorizeCatalog(*all));
+}
+
+TEST_F(RobotAuthTest, TokensForRobots) {
+  int64_t priv = project_ids_["priv"];
+  int64_t id = MakeRobot("robot$ci", {{priv, "pull"}, {priv, "push"}});
+  json body = GetToken(
+      Basic("robot$ci", "Robot-secret1"),
+      {"repository:priv/app:pull,push,delete", "repository:pub/x:pull,push", "registry:catalog:*"});
+  ASSERT_TRUE(body["token"].is_string()) << body.dump();
+  EXPECT_EQ(AccessOf(body["token"]),
+            (std::vector<std::string>{"repository:priv/app:pull,push", "repository:pub/x:pull"}));
+  http::Request r = MakeRequest("GET", "Bearer " + body["token"].get<std::string>());
+  auto who = service_->Authenticate(r);
+  ASSERT_TRUE(who) << who.error().message;
+  EXPECT_TRUE(who->robot);
+  EXPECT_EQ(who->username, "robot$ci");
+  EXPECT_TRUE(service_->Authorize(*who, "priv/app", Action::kPush));
+
+  // Disabled or deleted, its tokens stop working at once.
+  auto robot = *robots_->Get(id);
+  robot->disabled = true;
+  ASSERT_TRUE(robots_->Update(*robot, {}));
+  auto off = service_->Authenticate(r);
+  ASSERT_FALSE(off);
+  EXPECT_NE(off.error().message.find("is disabled"), std::string::npos);
+  ASSERT_TRUE(robots_->Delete(id));
+  auto gone = service_->Authenticate(r);
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().code, ErrorCode::kUnauthorized);
+  EXPECT_NE(gone.error().message.find("no longer exists"), std::string::npos);
 }
 
 }  // namespace

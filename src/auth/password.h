@@ -14,4 +14,13 @@ std::string HashPassword(std::string_view password);
 // False for a malformed or non-argon2id `encoded`.
 bool VerifyPassword(std::string_view encoded, std::string_view password);
 
+// Harbor's rule for passwords and robot secrets, and the message saying it.
+inline constexpr std::string_view kPasswordPolicy =
+    "the password must be 8 to 128 characters long with at least 1 uppercase letter, "
+    "1 lowercase letter and 1 number";
+bool MeetsPasswordPolicy(std::string_view password);
+
+// A random password of `length` (>= 3) characters that meets the policy.
+std::string GeneratePassword(size_t length = 20);
+
 }  // namespace berth::auth

@@ -44,5 +44,23 @@ TEST(Password, BinaryAndLongPasswords) {
   EXPECT_TRUE(VerifyPassword(HashPassword(long_password), long_password));
 }
 
+TEST(Password, Policy) {
+  struct Case {
+    std::string password;
+    bool ok;
+  } cases[] = {
+      {"Harbor12345", true},   {"harbor12345", false}, {"HARBOR12345", false},
+      {"HarborHarbor", false}, {"Ab1", false},         {std::string(129, 'a') + "A1", false},
+      {"Aa1Aa1Aa", true},
+  };
+  for (const auto& c : cases) EXPECT_EQ(MeetsPasswordPolicy(c.password), c.ok) << c.password;
+  for (size_t n : {8u, 20u, 32u}) {
+    std::string generated = GeneratePassword(n);
+    EXPECT_EQ(generated.size(), n);
+    EXPECT_TRUE(MeetsPasswordPolicy(generated)) << generated;
+  }
+  EXPECT_NE(GeneratePassword(), GeneratePassword());
+}
+
 }  // namespace
 }  // namespace berth::auth

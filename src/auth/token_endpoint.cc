@@ -163,6 +163,13 @@ http::Task<http::Response> AuthService::HandleToken(http::Request& request) {
     co_return http::ErrorResponse(
         MakeError(ErrorCode::kMethodNotAllowed, "use GET or POST on /service/token"));
   }
+  // As Harbor: a token for another service would be refused wherever it was presented.
+  if (auto service = Param(params, "service"); service && *service != options_.service) {
+    co_return http::ErrorResponse(
+        MakeError(ErrorCode::kBadRequest, "unable to handle service \"" + service->substr(0, 64) +
+                                              "\": this token service issues tokens for \"" +
+                                              options_.service + "\""));
+  }
   auto issued = IssueToken(who, RequestedScopes(params));
   if (!issued) co_return http::ErrorResponse(issued.error());
   co_return TokenResponse(*issued, oauth);

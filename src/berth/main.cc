@@ -27,6 +27,7 @@
 #include "metadata/migrate.h"
 #include "metadata/registry_store.h"
 #include "metadata/replication_store.h"
+#include "metadata/robot_store.h"
 #include "metadata/sqlite_database.h"
 #include "metadata/stores.h"
 #include "metadata/timestamps.h"
@@ -124,8 +125,12 @@ int Serve(const ServeFlags& flags) {
   metadata::ArtifactStore artifacts(**db);
   metadata::UserStore users(**db);
   metadata::UploadStore uploads(**db);
+  metadata::RobotStore robots(**db);
 
-  auth::AuthService auth(auth::AuthOptions{.data_dir = cfg->data_dir}, users, projects);
+  auth::AuthService auth(
+      auth::AuthOptions{.data_dir = cfg->data_dir, .external_url = cfg->external_url}, users,
+      projects);
+  auth.SetRobots(&robots);
   if (auto ok = auth.Init(); !ok) {
     std::cerr << "berth: " << ok.error().message << "\n";
     return 1;
@@ -210,6 +215,7 @@ int Serve(const ServeFlags& flags) {
                                       .proxy_cache_providers = cfg->proxy_cache_providers},
                       api::EndpointDeps{&endpoint_service, &blocking},
                       api::ReplicationDeps{&replication, &labels, &blocking});
+  api.SetRobots(&robots);
 
   http::Server server(http::ServerOptions{.host = cfg->host(),
                                           .port = cfg->port(),

@@ -116,6 +116,10 @@ Status ProjectStore::Delete(int64_t id) {
     auto n = tx.Exec("DELETE FROM projects WHERE id = ?", {id});
     if (!n) return Fail(n.error());
     if (*n == 0) return Fail(ErrorCode::kNotFound, "project not found");
+    // Its robots go with it, and no other robot keeps a right in a later project that
+    // happens to get the same id.
+    BERTH_TRY(tx.Exec("DELETE FROM robots WHERE level = 'project' AND project_id = ?", {id}));
+    BERTH_TRY(tx.Exec("DELETE FROM robot_grants WHERE project_id = ?", {id}));
     return Ok();
   });
 }

@@ -1,6 +1,7 @@
 #include "registry/registry_service.h"
 
 #include <spdlog/spdlog.h>
+#include <strings.h>
 
 #include <charconv>
 #include <nlohmann/json.hpp>
@@ -96,10 +97,16 @@ std::string UploadLocation(std::string_view name, std::string_view id) {
 }
 
 http::Response RegistryService::Deny(const http::Request& request, const Error& error,
-                                     std::string_view scope) {
+                                     std::string_view scope, bool token_lacks_scope) {
   auto resp = http::ErrorResponse(error);
   if (error.code == ErrorCode::kUnauthorized) {
-    resp.headers.Set("WWW-Authenticate", auth_.Challenge(request, scope));
+    std::string_view bearer_error;
+    auto authorization = request.headers.Get("Authorization").value_or("");
+    while (authorization.starts_with(' ')) authorization.remove_prefix(1);
+    if (authorization.size() >= 7 && strncasecmp(authorization.data(), "bearer ", 7) == 0) {
+      bearer_error = token_lacks_scope ? "insufficient_scope" : "invalid_token";
+    }
+    resp.headers.Set("WWW-Authenticate", auth_.Challenge(request, scope, bearer_error));
   }
   return resp;
 }
@@ -127,7 +134,7 @@ std::optional<http::Response> RegistryService::Guard(const http::Request& reques
       return RegistryError(project.error());
     }
   }
-  return Deny(request, error, scope);
+  return Deny(request, error, scope, /*token_lacks_scope=*/who.from_token);
 }
 
 http::Task<http::Response> RegistryService::Handle(http::Request& request) {
@@ -208,7 +215,9 @@ http::Task<http::Response> RegistryService::Catalog(http::Request& request) {
   static constexpr std::string_view kScope = "registry:catalog:*";
   auto who = auth_.Authenticate(request);
   if (!who) co_return Deny(request, who.error(), kScope);
-  if (auto ok = auth_.AuthorizeCatalog(*who); !ok) co_return Deny(request, ok.error(), kScope);
+  if (auto ok = auth_.AuthorizeCatalog(*who); !ok) {
+    co_return Deny(request, ok.error(), kScope, /*token_lacks_scope=*/who->from_token);
+  }
   auto n = ParsePageSize(request);
   if (!n) co_return RegistryError(n.error());
   auto list = content_.Catalog(request.Query("last").value_or(""), *n);

@@ -45,7 +45,11 @@ class RegistryService {
   // when the request may not go on.
   std::optional<http::Response> Guard(const http::Request& request, const Route& route,
                                       auth::Action action, auth::Identity& who);
-  http::Response Deny(const http::Request& request, const Error& error, std::string_view scope);
+  // The error response; a 401 carries the Bearer challenge for `scope`, with RFC 6750's
+  // error="invalid_token" when the request's own Bearer token was refused, or
+  // error="insufficient_scope" when `token_lacks_scope` (clients then fetch a new token).
+  http::Response Deny(const http::Request& request, const Error& error, std::string_view scope,
+                      bool token_lacks_scope = false);
 
   http::Task<http::Response> Dispatch(http::Request& request);
   // pull_through.cc: for GET/HEAD of a manifest or blob in a proxy-cache project, fills

@@ -142,3 +142,56 @@ def test_mount_from_unreadable_repo_falls_back_to_upload(berth, world, berth_adm
                       params={"mount": secret, "from": world.repo})
     assert r.status_code == 202, (r.status_code, r.text)
     assert outsider.head(f"/v2/{mine}/app/blobs/{secret}").status_code == 404
+
+
+def test_expired_or_short_token_challenge_says_why(berth, world):
+    """RFC 6750 error codes in the challenge: containerd drops a cached token only when
+    told it is invalid or lacks the scope."""
+    guest = Registry(berth.url, (world.guest, PASSWORD), mode="token")
+    token = guest.fetch_token(berth.url + "/service/token", "berth",
+                              f"repository:{world.repo}:pull")
+    headers = {"Authorization": f"Bearer {token}"}
+    r = requests.post(berth.url + f"/v2/{world.repo}/blobs/uploads/", headers=headers,
+                      timeout=10)
+    assert r.status_code == 401
+    _, params = parse_challenge(r.headers["WWW-Authenticate"])
+    assert params.get("error") == "insufficient_scope", r.headers["WWW-Authenticate"]
+    r = requests.get(berth.url + f"/v2/{world.repo}/tags/list",
+                     headers={"Authorization": "Bearer not.a.token"}, timeout=10)
+    assert r.status_code == 401
+    _, params = parse_challenge(r.headers["WWW-Authenticate"])
+    assert params.get("error") == "invalid_token"
+    # Without a Bearer token there is nothing to call invalid.
+    r = requests.get(berth.url + f"/v2/{world.repo}/tags/list", timeout=10)
+    assert "error" not in parse_challenge(r.headers["WWW-Authenticate"])[1]
+
+
+def test_robot_account_pushes_and_pulls_with_skopeo(berth, world, tmp_path):
+    """A CI robot: created through Harbor's API, used by a real client, then disabled."""
+    def api(method, path, **kw):
+        return requests.request(method, berth.url + "/api/v2.0" + path, auth=berth.admin,
+                                timeout=30, **kw)
+    r = api("POST", "/robots", json={
+        "name": f"ci-{uuid.uuid4().hex[:6]}", "level": "system", "duration": -1,
+        "permissions": [{"kind": "project", "namespace": world.project, "access": [
+            {"resource": "repository", "action": "pull"},
+            {"resource": "repository", "action": "push"}]}]})
+    assert r.status_code == 201, r.text
+    robot = (r.json()["name"], r.json()["secret"])
+    assert robot[0].startswith("robot$")
+
+    src = f"docker://{berth.host}/{world.repo}:v1"
+    dest = f"docker://{berth.host}/{world.project}/from-ci:1"
+    p = skopeo_copy(src, dest, src_auth=robot, dst_auth=robot)
+    assert p.returncode == 0, p.stderr
+    p = skopeo_copy(dest, f"oci:{tmp_path / 'out'}:1", src_auth=robot)
+    assert p.returncode == 0, p.stderr
+    # Its grant is one project: not the public library's push, not another project.
+    p = skopeo_copy(src, f"docker://{berth.host}/{world.public_repo}:ci", src_auth=robot,
+                    dst_auth=robot)
+    assert p.returncode != 0
+
+    assert api("PUT", f"/robots/{r.json()['id']}", json={"disable": True}).status_code == 200
+    p = skopeo_copy(dest, f"oci:{tmp_path / 'out2'}:1", src_auth=robot)
+    assert p.returncode != 0
+    assert "disabled" in p.stderr
