@@ -12,7 +12,9 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/error.h"
@@ -88,6 +90,22 @@ class Adapter {
   // Creates whatever must exist before pushing to `repositories` (projects,
   // namespaces, ECR repositories); a no-op for providers that need nothing.
   virtual Status PrepareForPush(const std::vector<std::string>& repositories) = 0;
+  // The projects (first path components of `repositories`) that are proxy caches on the
+  // remote: a push there is refused, so replication skips them, as Harbor does. None for
+  // providers without proxy-cache projects (the default).
+  virtual Result<std::set<std::string>> ProxyCacheProjects(
+      const std::vector<std::string>& repositories) {
+    (void)repositories;
+    return std::set<std::string>();
+  }
+  // Deletes tag `tag` of `repository` and keeps its manifest, where the provider has an
+  // API for that (Harbor's); UNSUPPORTED otherwise (the default: the Distribution API
+  // deletes manifests, not tags).
+  virtual Status DeleteTag(std::string_view repository, std::string_view tag) {
+    (void)repository;
+    (void)tag;
+    return Fail(ErrorCode::kUnsupported, "no API to delete a tag without its manifest");
+  }
 };
 
 using AdapterFactory =

@@ -1,6 +1,7 @@
 // The planner thread: turns an execution into tasks (one per repository), and content
 // events into event executions (events.cc decides which policies fire).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -125,7 +126,7 @@ Result<int64_t> DropUpToDate(RegistryEnd& destination,
 
 Status ReplicationService::Impl::PlanListing(const Policy& policy,
                                              std::vector<metadata::ReplicationTask>& tasks,
-                                             int64_t& up_to_date) {
+                                             PlanNotes& notes) {
   auto source = MakeEnd(policy.src_registry_id);
   if (!source) return Fail(source.error());
   auto destination = MakeEnd(policy.dest_registry_id);
@@ -139,9 +140,25 @@ Status ReplicationService::Impl::PlanListing(const Policy& policy,
     if (!dst) return Fail(dst.error());
     all_destinations.push_back(*dst);
   }
+  auto proxies = (*destination)->ProxyCacheProjects(all_destinations);
+  if (!proxies) {
+    return Fail(proxies.error().code,
+                fmt::format("checking the projects at {}: {}", (*destination)->Describe(),
+                            proxies.error().message));
+  }
+  if (!proxies->empty()) {
+    for (size_t i = listed->size(); i-- > 0;) {
+      if (!proxies->contains(std::string(ProjectOf(all_destinations[i])))) continue;
+      listed->erase(listed->begin() + static_cast<std::ptrdiff_t>(i));
+      all_destinations.erase(all_destinations.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+    spdlog::info("replication policy {}: skipping the proxy-cache project(s) {} at {}", policy.id,
+                 fmt::join(*proxies, ", "), (*destination)->Describe());
+    notes.proxy_projects = std::move(*proxies);
+  }
   auto dropped = DropUpToDate(**destination, *listed, all_destinations);
   if (!dropped) return Fail(dropped.error());
-  up_to_date = *dropped;
+  notes.up_to_date = *dropped;
   std::vector<std::string> destinations;
   for (size_t i = 0; i < listed->size(); ++i) {
     const auto& [repo, artifacts] = (*listed)[i];
@@ -160,10 +177,19 @@ Status ReplicationService::Impl::PlanListing(const Policy& policy,
 }
 
 Status ReplicationService::Impl::PlanEvent(const Policy& policy, const ContentEvent& event,
-                                           std::vector<metadata::ReplicationTask>& tasks) {
+                                           std::vector<metadata::ReplicationTask>& tasks,
+                                           PlanNotes& notes) {
   auto dst = DestinationRepository(event.repository, policy.dest_namespace,
                                    policy.dest_namespace_replace_count);
   if (!dst) return Fail(dst.error());
+  auto destination = MakeEnd(policy.dest_registry_id);
+  if (!destination) return Fail(destination.error());
+  auto proxies = (*destination)->ProxyCacheProjects({*dst});
+  if (!proxies) return Fail(proxies.error());
+  if (!proxies->empty()) {
+    notes.proxy_projects = std::move(*proxies);
+    return Ok();
+  }
   ArtifactRef artifact;
   artifact.digest = event.digest;
   artifact.tags = event.tags;
@@ -172,8 +198,6 @@ Status ReplicationService::Impl::PlanEvent(const Policy& policy, const ContentEv
                              event.repository, *dst, {artifact}));
     return Ok();
   }
-  auto destination = MakeEnd(policy.dest_registry_id);
-  if (!destination) return Fail(destination.error());
   if (auto prepared = (*destination)->PrepareForPush({*dst}); !prepared) {
     return Fail(prepared.error().code,
                 fmt::format("preparing {} for the push: {}", (*destination)->Describe(),
@@ -229,12 +253,12 @@ void ReplicationService::Impl::Plan(int64_t execution_id) {
   }
   std::vector<metadata::ReplicationTask> tasks;
   Status planned = Ok();
-  int64_t up_to_date = 0;
+  PlanNotes notes;
   if (execution.event.empty()) {
-    planned = PlanListing(*policy, tasks, up_to_date);
+    planned = PlanListing(*policy, tasks, notes);
   } else {
     auto event = EventFromJson(execution.event);
-    planned = event ? PlanEvent(*policy, *event, tasks) : Status(Fail(event.error()));
+    planned = event ? PlanEvent(*policy, *event, tasks, notes) : Status(Fail(event.error()));
   }
   if (!planned) {
     spdlog::warn("replication execution {} failed while planning: {}", execution_id,
@@ -255,11 +279,18 @@ void ReplicationService::Impl::Plan(int64_t execution_id) {
       return;
     }
     if (tasks.empty()) {  // ends in one write, without recording an empty plan first
-      EndExecution(execution_id, "Succeed",
-                   up_to_date > 0 ? fmt::format("nothing to replicate: the {} selected "
-                                                "artifact(s) are already at the destination",
-                                                up_to_date)
-                                  : std::string("no resources need to be replicated"));
+      std::string text =
+          notes.up_to_date > 0
+              ? fmt::format(
+                    "nothing to replicate: the {} selected artifact(s) are already at "
+                    "the destination",
+                    notes.up_to_date)
+              : std::string("no resources need to be replicated");
+      if (!notes.proxy_projects.empty()) {
+        text += fmt::format("; skipped the destination's proxy-cache project(s) {}",
+                            fmt::join(notes.proxy_projects, ", "));
+      }
+      EndExecution(execution_id, "Succeed", text);
       return;
     }
     if (auto created = store.CreateTasks(execution_id, tasks, true); !created) {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -105,13 +106,19 @@ struct ReplicationService::Impl {
   void Plan(int64_t execution_id);
   // Ends an InProgress execution with `status` now (no-op when it already ended).
   void EndExecution(int64_t execution_id, std::string_view status, std::string_view text);
+  // What planning left out, for the status text of a run with nothing to do.
+  struct PlanNotes {
+    int64_t up_to_date = 0;                // artifacts the destination holds already
+    std::set<std::string> proxy_projects;  // destination projects that are proxy caches
+  };
   // Lists the source and makes one copy task per repository with work left: tags the
   // destination already holds at the same digest are dropped here, so a run with nothing
-  // to do creates no task. `up_to_date` counts the artifacts dropped.
+  // to do creates no task; so are repositories whose destination project is a proxy
+  // cache (pushing there is refused; Harbor skips them too).
   Status PlanListing(const Policy& policy, std::vector<metadata::ReplicationTask>& tasks,
-                     int64_t& up_to_date);
+                     PlanNotes& notes);
   Status PlanEvent(const Policy& policy, const ContentEvent& event,
-                   std::vector<metadata::ReplicationTask>& tasks);
+                   std::vector<metadata::ReplicationTask>& tasks, PlanNotes& notes);
 
   // ---- executor.cc
   void WorkerLoop();

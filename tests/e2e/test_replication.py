@@ -432,6 +432,61 @@ def berth2(tmp_path):
     servers.STARTED.remove(other)
 
 
+def test_harbor_destination_tag_deletion_and_proxy_cache_projects(api, src, berth, berth2,
+                                                                   project):
+    """Against a Harbor-type destination (a second Berth): a deleted tag is deleted there
+    through Harbor's tag API, keeping the manifest; projects that are proxy caches, there
+    or here, are left out of a run instead of failing it, as Harbor does."""
+    cred = {"type": "basic", "access_key": "admin", "access_secret": berth2.admin_password}
+    rid = api.add_endpoint(uid("h2"), berth2.url, type_="harbor", credential=cred)
+    other = Registry(berth2.url, berth2.admin, mode="basic")
+    pid = api.create_policy(api.policy(
+        uid("tagdel"), dest=rid, trigger={"type": "event_based"}, replicate_deletion=True,
+        filters=[{"type": "name", "value": f"{project}/**"}]))
+    img = small()
+    src.push(f"{project}/app", img, "v1")
+    src.put_manifest(f"{project}/app", "v2", img.manifest)
+    wait_for(lambda: tags_of(other, f"{project}/app") == ["v1", "v2"], 60, "both tags there")
+    seen = {x["id"] for x in api.executions(pid)}
+    r = requests.delete(f"{berth.url}/api/v2.0/projects/{project}/repositories/app/artifacts"
+                        f"/v2/tags/v2", auth=berth.admin, timeout=30)
+    assert r.status_code == 200, r.text
+    wait_for(lambda: tags_of(other, f"{project}/app") == ["v1"], 60, "v2 gone there")
+    assert other.get_manifest(f"{project}/app", img.digest).status_code == 200
+    succeeded(api, api.wait_for_execution(pid, "event_based", timeout=30, exclude=seen))
+    api.call("PUT", f"/replication/policies/{pid}", json=api.policy(
+        uid("tagdel"), dest=rid, enabled=False,
+        filters=[{"type": "name", "value": f"{project}/**"}]))
+
+    # A proxy-cache project at the destination: skipped, the run succeeds.
+    there = ReplicationApi(berth2)
+    up = there.add_endpoint(uid("up"), berth.url, type_="harbor", credential={
+        "type": "basic", "access_key": "admin", "access_secret": berth.admin_password})
+    cache = uid("cachep")
+    r = requests.post(f"{berth2.url}/api/v2.0/projects", auth=berth2.admin, timeout=30,
+                      json={"project_name": cache, "registry_id": up,
+                            "metadata": {"public": "true"}})
+    assert r.status_code == 201, r.text
+    push = api.create_policy(api.policy(
+        uid("to-cache"), dest=rid, dest_namespace=cache, dest_namespace_replace_count=1,
+        filters=[{"type": "name", "value": f"{project}/app"}]))
+    e = succeeded(api, api.run(push))
+    assert cache in e["status_text"] and "proxy-cache" in e["status_text"], e
+    assert tags_of(other, f"{cache}/app") == []
+
+    # And here: a pull rule does not write into this Berth's own proxy-cache project.
+    local_cache = uid("lcache")
+    r = requests.post(f"{berth.url}/api/v2.0/projects", auth=berth.admin, timeout=30,
+                      json={"project_name": local_cache, "registry_id": rid})
+    assert r.status_code == 201, r.text
+    pull = api.create_policy(api.policy(
+        uid("into-cache"), src=rid, dest_namespace=local_cache,
+        dest_namespace_replace_count=1, filters=[{"type": "name", "value": f"{project}/app"}]))
+    e = succeeded(api, api.run(pull))
+    assert local_cache in e["status_text"], e
+    assert tags_of(src, f"{local_cache}/app") == []
+
+
 def blob_digest_at(server, auth, repo: str, digest: str) -> str:
     h = hashlib.sha256()
     with requests.get(f"{server.url}/v2/{repo}/blobs/{digest}", auth=auth, stream=True,

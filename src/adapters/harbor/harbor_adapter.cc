@@ -62,6 +62,47 @@ class HarborAdapter : public NativeAdapter {
     return names;
   }
 
+  Result<std::set<std::string>> ProxyCacheProjects(
+      const std::vector<std::string>& repositories) override {
+    std::set<std::string> projects, proxies;
+    for (const auto& repository : repositories) {
+      projects.insert(repository.substr(0, repository.find('/')));
+    }
+    for (const auto& project : projects) {
+      auto response = Api("GET", ApiBase() + "/projects/" + PercentEncode(project), AuthHeaders());
+      if (!response) return Fail(std::move(response).error());
+      if (response->status == 404 || response->status == 403) continue;  // made by the push
+      if (response->status != 200) return Fail(ApiError(*response, "Harbor project " + project));
+      auto json = ParseJsonBody(*response, "Harbor project " + project);
+      if (!json) return Fail(std::move(json).error());
+      auto id = json->value("registry_id", nlohmann::json());
+      if (id.is_number_integer() && id.get<int64_t>() > 0) proxies.insert(project);
+    }
+    return proxies;
+  }
+
+  // Harbor's tag API: DELETE …/artifacts/<tag>/tags/<tag>, the manifest stays. A tag that
+  // is gone already is fine.
+  Status DeleteTag(std::string_view repository, std::string_view tag) override {
+    size_t slash = repository.find('/');
+    if (slash == std::string_view::npos) {
+      return Fail(ErrorCode::kBadRequest, "repository " + std::string(repository) +
+                                              " has no project: Harbor needs project/name");
+    }
+    // Harbor reads the repository path parameter URL-decoded twice.
+    std::string name = PercentEncode(PercentEncode(repository.substr(slash + 1)));
+    std::string tag_text(tag);
+    auto response =
+        Api("DELETE",
+            ApiBase() + "/projects/" + PercentEncode(repository.substr(0, slash)) +
+                "/repositories/" + name + "/artifacts/" + tag_text + "/tags/" + tag_text,
+            AuthHeaders());
+    if (!response) return Fail(std::move(response).error());
+    if (response->status == 200 || response->status == 404) return Ok();
+    return Fail(
+        ApiError(*response, "Harbor tag deletion of " + std::string(repository) + ":" + tag_text));
+  }
+
   // Creates each missing project (the first path component), private.
   Status PrepareForPush(const std::vector<std::string>& repositories) override {
     std::set<std::string> projects;

@@ -107,6 +107,19 @@ class LocalEnd final : public RegistryEnd {
     return Ok();
   }
 
+  Result<std::set<std::string>> ProxyCacheProjects(
+      const std::vector<std::string>& repositories) override {
+    std::set<std::string> proxies;
+    for (const auto& name : repositories) {
+      std::string project(ProjectOf(name));
+      if (project.empty() || proxies.contains(project)) continue;
+      auto found = s_.projects->GetByName(project);
+      if (!found) return Fail(found.error());
+      if (found->has_value() && (*found)->registry_id != 0) proxies.insert(project);
+    }
+    return proxies;
+  }
+
   Result<std::optional<ManifestInfo>> HeadManifest(std::string_view repository,
                                                    std::string_view reference) override {
     auto repo = Existing(repository);

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -73,6 +74,13 @@ class RegistryEnd {
   // ---- destination preparation
   // Creates what must exist before pushing to `repositories` (see adapters::Adapter).
   virtual Status PrepareForPush(const std::vector<std::string>& repositories) = 0;
+  // The projects of `repositories` that are proxy caches here: pushing there is refused,
+  // so replication leaves them out (see adapters::Adapter). Default: none.
+  virtual Result<std::set<std::string>> ProxyCacheProjects(
+      const std::vector<std::string>& repositories) {
+    (void)repositories;
+    return std::set<std::string>();
+  }
 
   // ---- manifests
   // std::nullopt when absent.

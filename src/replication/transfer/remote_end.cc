@@ -110,6 +110,11 @@ class RemoteEnd final : public RegistryEnd {
     return adapter_->PrepareForPush(repositories);
   }
 
+  Result<std::set<std::string>> ProxyCacheProjects(
+      const std::vector<std::string>& repositories) override {
+    return adapter_->ProxyCacheProjects(repositories);
+  }
+
   Result<std::optional<ManifestInfo>> HeadManifest(std::string_view repository,
                                                    std::string_view reference) override {
     return client().HeadManifest(repository, reference);
@@ -132,9 +137,13 @@ class RemoteEnd final : public RegistryEnd {
     return deleted;
   }
 
-  Status DeleteTag(std::string_view, std::string_view) override {
-    return Fail(ErrorCode::kUnsupported,
-                description_ + " has no API to delete a tag without its manifest");
+  Status DeleteTag(std::string_view repository, std::string_view tag) override {
+    Status deleted = adapter_->DeleteTag(repository, tag);
+    if (!deleted && deleted.error().code == ErrorCode::kUnsupported) {
+      return Fail(ErrorCode::kUnsupported,
+                  description_ + " has no API to delete a tag without its manifest");
+    }
+    return deleted;
   }
 
   Result<std::vector<Descriptor>> Referrers(std::string_view repository,
