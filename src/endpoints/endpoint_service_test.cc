@@ -349,11 +349,27 @@ TEST_F(EndpointServiceTest, UpdateRulesTable) {
     EXPECT_EQ(got.error().code, c.code);
     EXPECT_EQ(got.error().message, c.message);
   }
+  // While the registry is down, what does not change how Berth reaches it is saved
+  // without a test; a new URL, credential or TLS setting is tested first.
   state_->health = Fail(ErrorCode::kUnauthorized, "401: wrong user name or password");
-  auto got = service_->Update(id, RegistryUpdate{.description = "x"});
-  ASSERT_FALSE(got.has_value());
-  EXPECT_EQ(got.error().code, ErrorCode::kBadRequest);
-  EXPECT_EQ(Row(id).description, "");
+  const int checks = state_->checks;
+  ASSERT_TRUE(service_->Update(id, RegistryUpdate{.name = "renamed", .description = "x"}));
+  EXPECT_EQ(Row(id).description, "x");
+  EXPECT_EQ(state_->checks, checks);
+  const RegistryUpdate reach[] = {
+      {.url = "https://moved.example.com", .access_secret = "s"},
+      {.access_secret = "other"},
+      {.access_key = "someone-else"},
+      {.insecure = true},
+  };
+  for (const auto& u : reach) {
+    auto got = service_->Update(id, u);
+    ASSERT_FALSE(got.has_value());
+    EXPECT_EQ(got.error().code, ErrorCode::kBadRequest);
+    EXPECT_NE(got.error().message.find("the registry is unhealthy"), std::string::npos);
+  }
+  EXPECT_EQ(Row(id).url, "https://peer.example.com");
+  EXPECT_EQ(*box_->Open(Row(id).access_secret), kSecret);
 }
 
 TEST_F(EndpointServiceTest, PingWithIdAppliesTheBodyOverTheStoredEndpoint) {
