@@ -3,6 +3,7 @@
 // Berth plays the upstream Harbor; the CNCF registry is an endpoint that must not be
 // offered (docker-registry is not a proxy-cache provider).
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
 import {
@@ -46,6 +47,8 @@ describe('projects', () => {
 
   const dialog = () => page.locator('berth-project-dialog dialog');
   const row = (name) => page.locator(`tr[data-name="${name}"]`);
+  // The i-th data cell of a project's row (after its selection radio; 0 is the name).
+  const cell = (name, i) => row(name).locator('td').nth(i + 1);
 
   test('sign in lands on Projects, which lists library', async () => {
     await page.goto(`${berth.url}/`);
@@ -53,7 +56,7 @@ describe('projects', () => {
     await signIn(page);
     await page.waitForURL(/\/harbor\/projects$/);
     await row('library').waitFor();
-    assert.equal((await row('library').locator('td').nth(1).textContent()).trim(), 'Public');
+    assert.equal((await cell('library', 1).textContent()).trim(), 'Public');
   });
 
   test('a plain private project', async () => {
@@ -68,9 +71,8 @@ describe('projects', () => {
     await ok.click();
     await dialog().waitFor({ state: 'hidden' });
     await row('team-a').waitFor();
-    const cells = row('team-a').locator('td');
-    assert.equal((await cells.nth(1).textContent()).trim(), 'Private');
-    assert.equal((await cells.nth(2).textContent()).trim(), 'Project');
+    assert.equal((await cell('team-a', 1).textContent()).trim(), 'Private');
+    assert.equal((await cell('team-a', 2).textContent()).trim(), 'Project');
   });
 
   test('a proxy-cache project: only allowed providers are offered', async () => {
@@ -90,9 +92,8 @@ describe('projects', () => {
     await ok.click();
     await dialog().waitFor({ state: 'hidden' });
     await row('hub-cache').waitFor();
-    const cells = row('hub-cache').locator('td');
-    assert.equal((await cells.nth(1).textContent()).trim(), 'Public');
-    assert.equal((await cells.nth(2).textContent()).trim(), 'Proxy Cache');
+    assert.equal((await cell('hub-cache', 1).textContent()).trim(), 'Public');
+    assert.equal((await cell('hub-cache', 2).textContent()).trim(), 'Proxy Cache');
     await screenshot(page, 'projects');
 
     const project = await berth.api('GET', '/projects/hub-cache');
@@ -109,7 +110,37 @@ describe('projects', () => {
     await dialog().waitFor({ state: 'hidden' });
   });
 
+  test('delete: refused while the project holds repositories; a proxy cache frees its endpoint', async () => {
+    const bytes = Buffer.from('a blob makes a repository');
+    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    const push = await fetch(`${berth.url}/v2/team-a/app/blobs/uploads/?digest=${digest}`, {
+      method: 'POST',
+      headers: { Authorization: berth.auth, 'Content-Type': 'application/octet-stream' },
+      body: bytes,
+    });
+    assert.equal(push.status, 201, await push.text());
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const remove = page.getByRole('button', { name: 'Delete' });
+    assert.equal(await remove.isDisabled(), true, 'nothing selected yet');
+
+    await row('team-a').getByRole('radio').check();
+    await remove.click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await page.getByTestId('notice').filter({ hasText: 'Project team-a cannot be deleted' }).waitFor();
+    assert.match(await page.getByTestId('notice').textContent(), /repositories/);
+    await row('team-a').waitFor();
+
+    await row('hub-cache').getByRole('radio').check();
+    await remove.click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await page.getByTestId('notice').filter({ hasText: 'Project hub-cache was deleted.' }).waitFor();
+    await row('hub-cache').waitFor({ state: 'detached' });
+    await screenshot(page, 'project-deleted');
+    const [endpoint] = (await berth.api('GET', '/registries')).filter((r) => r.name === 'upstream-harbor');
+    await berth.api('DELETE', `/registries/${endpoint.id}`);
+  });
+
   test('no unexpected console errors', () => {
-    assertNoUnexpectedErrors(page, /Failed to load resource: the server responded with a status of 409/);
+    assertNoUnexpectedErrors(page, /Failed to load resource: the server responded with a status of (409|412)/);
   });
 });

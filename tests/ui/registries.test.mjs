@@ -97,6 +97,12 @@ describe('registries', () => {
     await testButton.click();
     await result.filter({ hasText: 'Connection tested successfully.' }).waitFor();
     await screenshot(page, 'test-connection-succeeded');
+    // A changed credential makes the old result stale: it goes.
+    await dialog().getByLabel('Access ID').fill('someone');
+    await result.waitFor({ state: 'detached' });
+    await dialog().getByLabel('Access ID').fill('');
+    await testButton.click();
+    await result.filter({ hasText: 'Connection tested successfully.' }).waitFor();
 
     assert.equal(await ok.isDisabled(), false);
     await ok.click();
@@ -252,6 +258,10 @@ describe('registries', () => {
     await row('alpha-two').waitFor();
     assert.equal(await page.getByTestId('item-count').textContent(), '1 - 2 of 2 items');
     await screenshot(page, 'filtered');
+    // A comma is just a character of the name, not a query separator.
+    await page.getByLabel('Filter endpoints by name').fill('a,b');
+    await page.getByText('We couldn\u2019t find any endpoints!').waitFor();
+    assert.equal(await notice().filter({ hasText: 'Cannot list' }).count(), 0, 'no error for a comma');
     await page.getByLabel('Filter endpoints by name').fill('');
     await row('beta').waitFor();
   });

@@ -187,6 +187,7 @@ export class EndpointDialog extends FormDialog {
     const file = input.files?.[0];
     if (!file) return;
     this.accessSecret = await file.text();
+    this.testResult = null;
     input.value = '';
   }
 
@@ -243,7 +244,7 @@ export class EndpointDialog extends FormDialog {
           placeholder=${placeholder || 'Paste the key here, or upload a file'}
           aria-describedby="secret-hint"
           .value=${this.accessSecret}
-          @input=${(e: InputEvent) => (this.accessSecret = (e.target as HTMLTextAreaElement).value)}
+          @input=${(e: InputEvent) => ((this.accessSecret = (e.target as HTMLTextAreaElement).value), (this.testResult = null))}
         ></textarea>
         <label class="file">
           <span>Upload a file…</span>
@@ -258,7 +259,7 @@ export class EndpointDialog extends FormDialog {
       placeholder=${placeholder}
       aria-describedby="secret-hint"
       .value=${this.accessSecret}
-      @input=${(e: InputEvent) => (this.accessSecret = (e.target as HTMLInputElement).value)}
+      @input=${(e: InputEvent) => ((this.accessSecret = (e.target as HTMLInputElement).value), (this.testResult = null))}
     />`;
   }
 
@@ -333,7 +334,7 @@ export class EndpointDialog extends FormDialog {
                 ?readonly=${shape.fixedAccessId !== undefined}
                 aria-describedby=${hints.accessId ? 'access-id-hint' : nothing}
                 .value=${this.accessId}
-                @input=${(e: InputEvent) => (this.accessId = (e.target as HTMLInputElement).value)}
+                @input=${(e: InputEvent) => ((this.accessId = (e.target as HTMLInputElement).value), (this.testResult = null))}
               />
               ${hints.accessId ? html`<div class="hint" id="access-id-hint">${hints.accessId}</div>` : nothing}`,
           )}

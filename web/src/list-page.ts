@@ -94,12 +94,18 @@ export abstract class ListPage<T extends { name: string }> extends LitElement {
         return;
       }
       if (this.selectedId !== null && !this.items.some((i) => this.keyOf(i) === this.selectedId)) this.select(null);
+      // A list that loads again clears the complaint that it could not.
+      if (this.notice?.kind === 'error' && this.notice.text.startsWith(this.listErrorPrefix)) this.notice = null;
     } catch (err) {
       if (seq !== this.loadSeq) return;
-      this.notice = { kind: 'error', text: `Cannot list the ${this.noun}: ${errorText(err)}` };
+      this.notice = { kind: 'error', text: `${this.listErrorPrefix}${errorText(err)}` };
     } finally {
       if (seq === this.loadSeq) this.loading = false;
     }
+  }
+
+  private get listErrorPrefix(): string {
+    return `Cannot list the ${this.noun}: `;
   }
 
   protected get selected(): T | undefined {

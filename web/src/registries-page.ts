@@ -46,7 +46,8 @@ export class RegistriesPage extends ListPage<Registry> {
   }
 
   protected listPath(name: string): string {
-    return '/registries' + query({ page: this.page, page_size: this.pageSize, q: name ? `name=~${name}` : undefined });
+    // `name` (a substring), not q: a comma in the filter would split a q term.
+    return '/registries' + query({ page: this.page, page_size: this.pageSize, name: name || undefined });
   }
 
   protected keyOf(r: Registry): number {

@@ -108,7 +108,7 @@ export class ReplicationsPage extends ListPage<ReplicationPolicy> {
   protected listPath(name: string): string {
     return (
       '/replication/policies' +
-      query({ page: this.page, page_size: this.pageSize, q: name ? `name=~${name}` : undefined })
+      query({ page: this.page, page_size: this.pageSize, name: name || undefined })
     );
   }
 
@@ -297,8 +297,16 @@ export class ReplicationsPage extends ListPage<ReplicationPolicy> {
   private progress(e: ReplicationExecution) {
     const total = e.total ?? 0;
     const done = (e.succeed ?? 0) + (e.failed ?? 0) + (e.stopped ?? 0);
+    // The bar fills with finished tasks; it turns red when some failed and grey when the
+    // run was stopped, so a finished bar is not mistaken for a success.
+    const outcome = (e.failed ?? 0) > 0 ? 'failed' : e.status === 'Stopped' ? 'stopped' : '';
     return html`<div class="progress">
-      <progress max=${Math.max(total, 1)} value=${total ? done : isRunning(e.status) ? 0 : 1} aria-label="Execution ${e.id} progress"></progress>
+      <progress
+        class=${outcome || nothing}
+        max=${Math.max(total, 1)}
+        value=${total ? done : isRunning(e.status) ? 0 : 1}
+        aria-label="Execution ${e.id} progress${outcome ? ` (${outcome})` : ''}"
+      ></progress>
       <span data-testid="counters"
         >${e.succeed ?? 0} succeeded, ${e.failed ?? 0} failed, ${e.in_progress ?? 0} in progress, ${e.stopped ?? 0}
         stopped, ${total} total${e.bytes ? `; ${sizeText(e.bytes)} sent` : ''}</span
@@ -542,6 +550,13 @@ export class ReplicationsPage extends ListPage<ReplicationPolicy> {
       .progress progress {
         width: 100%;
         height: 0.6rem;
+        accent-color: var(--berth-blue);
+      }
+      .progress progress.failed {
+        accent-color: var(--berth-danger);
+      }
+      .progress progress.stopped {
+        accent-color: var(--berth-muted);
       }
       .progress span {
         font-size: 0.75rem;
