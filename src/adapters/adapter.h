@@ -98,6 +98,13 @@ class Adapter {
     (void)repositories;
     return std::set<std::string>();
   }
+  // The label names of each artifact (by digest) of `repository`, where the provider has
+  // labels (Harbor); std::nullopt otherwise (the default).
+  virtual Result<std::optional<std::map<std::string, std::vector<std::string>>>> ArtifactLabels(
+      std::string_view repository) {
+    (void)repository;
+    return std::optional<std::map<std::string, std::vector<std::string>>>();
+  }
   // Deletes tag `tag` of `repository` and keeps its manifest, where the provider has an
   // API for that (Harbor's); UNSUPPORTED otherwise (the default: the Distribution API
   // deletes manifests, not tags).

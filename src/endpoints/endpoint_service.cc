@@ -392,19 +392,22 @@ Status EndpointService::Delete(int64_t id) {
   if (!record) return Fail(record.error());
   auto policies = store_.PolicyReferences(id);
   if (!policies) return Fail(policies.error());
-  if (policies->count > 0) {
-    return Fail(ErrorCode::kPrecondition,
-                fmt::format("the registry {} is referenced by replication policies ({}): {}, "
-                            "cannot delete it",
-                            id, policies->count, fmt::join(policies->names, ", ")));
-  }
   auto projects = store_.ProxyProjects(id);
   if (!projects) return Fail(projects.error());
-  if (projects->count > 0) {
+  // Every user is named, with how many more there are when the list was cut short.
+  auto users = [](std::string_view what, const metadata::References& refs) {
+    std::string text = fmt::format("{} ({}): {}", what, refs.count, fmt::join(refs.names, ", "));
+    auto shown = static_cast<int64_t>(refs.names.size());
+    if (refs.count > shown) text += fmt::format(" and {} more", refs.count - shown);
+    return text;
+  };
+  std::vector<std::string> used_by;
+  if (policies->count > 0) used_by.push_back(users("replication policies", *policies));
+  if (projects->count > 0) used_by.push_back(users("proxy cache projects", *projects));
+  if (!used_by.empty()) {
     return Fail(ErrorCode::kPrecondition,
-                fmt::format("the registry {} is referenced by proxy cache projects ({}): {}, "
-                            "cannot delete it",
-                            id, projects->count, fmt::join(projects->names, ", ")));
+                fmt::format("the registry {} is referenced by {}, cannot delete it", id,
+                            fmt::join(used_by, "; and by ")));
   }
   BERTH_TRY(store_.Delete(id));
   spdlog::info("registry {} \"{}\" deleted", id, record->name);

@@ -1,5 +1,6 @@
 #include "endpoints/endpoint_service.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -508,6 +509,21 @@ TEST_F(EndpointServiceTest, DeleteGuardedByPoliciesAndProxyProjects) {
   EXPECT_EQ(got.error().message, "the registry " + std::to_string(id) +
                                      " is referenced by proxy cache projects (1): hub-cache, "
                                      "cannot delete it");
+  // Both kinds at once, and more rules than the message lists.
+  for (int i = 0; i < 12; ++i) {
+    ASSERT_TRUE(
+        db_->Exec("INSERT INTO replication_policies (name, src_registry_id, "
+                  "creation_time, update_time) VALUES (?, ?, 'now', 'now')",
+                  {fmt::format("rule-{:02}", i), id}));
+  }
+  got = service_->Delete(id);
+  ASSERT_FALSE(got.has_value());
+  EXPECT_EQ(got.error().message,
+            "the registry " + std::to_string(id) +
+                " is referenced by replication policies (12): rule-00, rule-01, rule-02, "
+                "rule-03, rule-04, rule-05, rule-06, rule-07, rule-08, rule-09 and 2 more; and "
+                "by proxy cache projects (1): hub-cache, cannot delete it");
+  ASSERT_TRUE(db_->Exec("DELETE FROM replication_policies"));
   ASSERT_TRUE(db_->Exec("DELETE FROM projects"));
   ASSERT_TRUE(service_->Delete(id).has_value());
   EXPECT_EQ(service_->Get(id).error().code, ErrorCode::kNotFound);

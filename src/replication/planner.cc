@@ -29,7 +29,11 @@ std::string ResourceType(const Policy& policy) {
   return "image";
 }
 
-std::string ResourceText(std::string_view repository, size_t items) {
+// As Harbor names a task's resources: the repository and how many items it carries, an
+// item being a tag (an untagged artifact counts as one).
+std::string ResourceText(std::string_view repository, const std::vector<ArtifactRef>& artifacts) {
+  size_t items = 0;
+  for (const auto& a : artifacts) items += std::max<size_t>(1, a.tags.size());
   return fmt::format("{} [{} item(s) in total]", repository, items);
 }
 
@@ -40,8 +44,8 @@ metadata::ReplicationTask MakeTask(const Policy& policy, std::string_view operat
   t.status = "Pending";
   t.operation = std::string(operation);
   t.resource_type = ResourceType(policy);
-  t.src_resource = ResourceText(src, artifacts.size());
-  t.dst_resource = ResourceText(dst, artifacts.size());
+  t.src_resource = ResourceText(src, artifacts);
+  t.dst_resource = ResourceText(dst, artifacts);
   nlohmann::json items = nlohmann::json::array();
   for (const auto& a : artifacts) items.push_back(ArtifactToJson(a));
   t.payload = nlohmann::json{
@@ -64,6 +68,8 @@ Result<std::vector<std::pair<std::string, std::vector<ArtifactRef>>>> ListSource
     if (RepositorySelected(policy.filters, n)) repos.push_back(std::move(n));
   }
   auto listed = source.ListArtifactsOf(repos);
+  const bool by_label = std::any_of(policy.filters.begin(), policy.filters.end(),
+                                    [](const Filter& f) { return f.type == "label"; });
   std::vector<std::pair<std::string, std::vector<ArtifactRef>>> out;
   for (size_t i = 0; i < repos.size(); ++i) {
     if (!listed[i]) {
@@ -72,6 +78,21 @@ Result<std::vector<std::pair<std::string, std::vector<ArtifactRef>>>> ListSource
       return Fail(listed[i].error().code,
                   fmt::format("listing the artifacts of {} on {}: {}", repos[i], source.Describe(),
                               listed[i].error().message));
+    }
+    if (by_label && !source.SupportsLabels()) {
+      // A Harbor source's labels come from its API, asked only when a filter needs them.
+      auto labels = source.ArtifactLabels(repos[i]);
+      if (!labels) {
+        return Fail(labels.error().code, fmt::format("listing the labels of {} on {}: {}", repos[i],
+                                                     source.Describe(), labels.error().message));
+      }
+      if (*labels) {
+        for (auto& artifact : *listed[i]) {
+          if (auto it = (*labels)->find(artifact.digest); it != (*labels)->end()) {
+            artifact.labels = it->second;
+          }
+        }
+      }
     }
     auto selected = SelectArtifacts(policy.filters, std::move(*listed[i]));
     if (!selected.empty()) out.emplace_back(std::move(repos[i]), std::move(selected));

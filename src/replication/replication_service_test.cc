@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -186,6 +187,7 @@ TEST_F(ReplicationServiceTest, PushCopiesLocalImagesAndSucceeds) {
   Image a1 = MakeImage(3000, 1), a2 = MakeImage(70000, 2), b1 = MakeImage(100, 3);
   std::string da1 = PushLocal("library/a", "v1", a1);
   std::string da2 = PushLocal("library/a", "v2", a2);
+  PushLocal("library/a", "latest", a2);  // one artifact, two tags
   std::string db1 = PushLocal("library/b", "v1", b1);
   PushLocal("library/skipped", "v1", b1);
   Policy p = PushPolicy("to-peer", "library/{a,b}");
@@ -210,13 +212,18 @@ TEST_F(ReplicationServiceTest, PushCopiesLocalImagesAndSucceeds) {
   auto tasks = node_->service->ListTasks(*started, TaskQuery{});
   ASSERT_TRUE(tasks.has_value());
   ASSERT_EQ(tasks->items.size(), 2u);
+  std::set<std::string> resources;
   for (const auto& t : tasks->items) {
     EXPECT_EQ(t.status, "Succeed") << t.status_message;
     EXPECT_EQ(t.artifacts_done, t.artifacts_total);
+    resources.insert(t.dst_resource);
     auto log = node_->service->TaskLog(*started, t.id);
     ASSERT_TRUE(log.has_value()) << log.error().message;
     EXPECT_NE(log->find("[INFO]"), std::string::npos) << *log;
   }
+  // As Harbor counts items: tags, not artifacts (a holds two artifacts under three tags).
+  EXPECT_EQ(resources, (std::set<std::string>{"mirror/library/a [3 item(s) in total]",
+                                              "mirror/library/b [1 item(s) in total]"}));
   auto wrong = node_->service->TaskLog(*started, tasks->items.front().id + 1000);
   ASSERT_FALSE(wrong.has_value());
   EXPECT_EQ(wrong.error().code, ErrorCode::kNotFound);

@@ -486,6 +486,25 @@ def test_harbor_destination_tag_deletion_and_proxy_cache_projects(api, src, bert
     assert local_cache in e["status_text"], e
     assert tags_of(src, f"{local_cache}/app") == []
 
+    # A pull rule's label filter sees the labels of a Harbor source (its API's).
+    r = requests.post(f"{berth2.url}/api/v2.0/labels", auth=berth2.admin, timeout=30,
+                      json={"name": "prod", "scope": "g"})
+    assert r.status_code == 201, r.text
+    label_id = int(r.headers["Location"].rsplit("/", 1)[1])
+    labelled, plain = small(), small()
+    other.push(f"{project}/lab", labelled, "v1")
+    other.push(f"{project}/lab", plain, "v2")
+    r = requests.post(f"{berth2.url}/api/v2.0/projects/{project}/repositories/lab/artifacts/v1/"
+                      "labels", auth=berth2.admin, timeout=30, json={"id": label_id})
+    assert r.status_code == 200, r.text
+    ns = uid("lab")
+    by_label = api.create_policy(api.policy(
+        uid("by-label"), src=rid, dest_namespace=ns, dest_namespace_replace_count=1,
+        filters=[{"type": "name", "value": f"{project}/lab"},
+                 {"type": "label", "value": ["prod"], "decoration": "matches"}]))
+    succeeded(api, api.run(by_label))
+    assert tags_of(src, f"{ns}/lab") == ["v1"]
+
 
 def blob_digest_at(server, auth, repo: str, digest: str) -> str:
     h = hashlib.sha256()

@@ -62,6 +62,36 @@ class HarborAdapter : public NativeAdapter {
     return names;
   }
 
+  // Harbor's artifact list with labels (index children included, as base=*).
+  Result<std::optional<std::map<std::string, std::vector<std::string>>>> ArtifactLabels(
+      std::string_view repository) override {
+    size_t slash = repository.find('/');
+    if (slash == std::string_view::npos) {
+      return Fail(ErrorCode::kBadRequest, "repository " + std::string(repository) +
+                                              " has no project: Harbor needs project/name");
+    }
+    std::string url = ApiBase() + "/projects/" + PercentEncode(repository.substr(0, slash)) +
+                      "/repositories/" +
+                      PercentEncode(PercentEncode(repository.substr(slash + 1))) +
+                      "/artifacts?with_label=true&with_tag=false&q=" + PercentEncode("base=*") +
+                      "&page=1&page_size=100";
+    auto artifacts = GetAllPages(url, "Harbor artifacts of " + std::string(repository));
+    if (!artifacts) return Fail(std::move(artifacts).error());
+    std::map<std::string, std::vector<std::string>> labels;
+    for (const auto& a : *artifacts) {
+      if (!a.contains("digest") || !a["digest"].is_string()) continue;
+      auto& names = labels[a["digest"].get<std::string>()];
+      if (auto l = a.find("labels"); l != a.end() && l->is_array()) {
+        for (const auto& label : *l) {
+          if (label.contains("name") && label["name"].is_string()) {
+            names.push_back(label["name"].get<std::string>());
+          }
+        }
+      }
+    }
+    return std::optional(std::move(labels));
+  }
+
   Result<std::set<std::string>> ProxyCacheProjects(
       const std::vector<std::string>& repositories) override {
     std::set<std::string> projects, proxies;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -44,8 +45,16 @@ class RegistryEnd {
   virtual std::string Describe() const = 0;
   // Connection-limit bucket: "host:port" of the remote, "local" for Berth.
   virtual std::string HostKey() const = 0;
-  // True when ListArtifacts fills labels (Berth itself, Harbor).
+  // True when ListArtifacts fills labels (Berth itself).
   virtual bool SupportsLabels() const { return false; }
+  // For an end whose listing does not fill labels: the label names of each artifact (by
+  // digest) of `repository`, where the provider has labels (Harbor); std::nullopt when it
+  // has none (the default).
+  virtual Result<std::optional<std::map<std::string, std::vector<std::string>>>> ArtifactLabels(
+      std::string_view repository) {
+    (void)repository;
+    return std::optional<std::map<std::string, std::vector<std::string>>>();
+  }
   // True when blobs larger than TransferOptions::chunk_size should go up in resumable
   // chunks even without copy_by_chunk (cheap on this end, e.g. Berth's own store).
   virtual bool ChunkedByDefault() const { return false; }

@@ -110,6 +110,11 @@ class RemoteEnd final : public RegistryEnd {
     return adapter_->PrepareForPush(repositories);
   }
 
+  Result<std::optional<std::map<std::string, std::vector<std::string>>>> ArtifactLabels(
+      std::string_view repository) override {
+    return adapter_->ArtifactLabels(repository);
+  }
+
   Result<std::set<std::string>> ProxyCacheProjects(
       const std::vector<std::string>& repositories) override {
     return adapter_->ProxyCacheProjects(repositories);
