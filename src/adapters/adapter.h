@@ -90,6 +90,13 @@ class Adapter {
   // Creates whatever must exist before pushing to `repositories` (projects,
   // namespaces, ECR repositories); a no-op for providers that need nothing.
   virtual Status PrepareForPush(const std::vector<std::string>& repositories) = 0;
+  // Creates `projects` public where they do not exist yet, before PrepareForPush makes
+  // the rest: Harbor gives a project it creates for a push the public flag of the source
+  // project. Existing projects are left as they are. A no-op by default.
+  virtual Status CreatePublicProjects(const std::set<std::string>& projects) {
+    (void)projects;
+    return Ok();
+  }
   // The projects (first path components of `repositories`) that are proxy caches on the
   // remote: a push there is refused, so replication skips them, as Harbor does. None for
   // providers without proxy-cache projects (the default).

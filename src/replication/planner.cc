@@ -143,6 +143,33 @@ Result<int64_t> DropUpToDate(RegistryEnd& destination,
   return dropped;
 }
 
+// What a push needs at the destination before its tasks run: the projects, created public
+// where the source project is (as Harbor does), the others private.
+Status PrepareDestination(RegistryEnd& source, RegistryEnd& destination,
+                          const std::vector<std::string>& sources,
+                          const std::vector<std::string>& destinations) {
+  auto public_sources = source.PublicProjects(sources);
+  Status prepared = public_sources ? Ok() : Status(Fail(public_sources.error()));
+  if (prepared) {
+    std::set<std::string> public_destinations;
+    for (size_t i = 0; i < sources.size() && i < destinations.size(); ++i) {
+      if (public_sources->contains(std::string(ProjectOf(sources[i])))) {
+        public_destinations.insert(std::string(ProjectOf(destinations[i])));
+      }
+    }
+    if (!public_destinations.empty()) {
+      prepared = destination.CreatePublicProjects(public_destinations);
+    }
+  }
+  if (prepared) prepared = destination.PrepareForPush(destinations);
+  if (!prepared) {
+    return Fail(prepared.error().code,
+                fmt::format("preparing {} for the push: {}", destination.Describe(),
+                            prepared.error().message));
+  }
+  return Ok();
+}
+
 }  // namespace
 
 Status ReplicationService::Impl::PlanListing(const Policy& policy,
@@ -180,21 +207,16 @@ Status ReplicationService::Impl::PlanListing(const Policy& policy,
   auto dropped = DropUpToDate(**destination, *listed, all_destinations);
   if (!dropped) return Fail(dropped.error());
   notes.up_to_date = *dropped;
-  std::vector<std::string> destinations;
+  std::vector<std::string> sources, destinations;
   for (size_t i = 0; i < listed->size(); ++i) {
     const auto& [repo, artifacts] = (*listed)[i];
     if (artifacts.empty()) continue;
+    sources.push_back(repo);
     destinations.push_back(all_destinations[i]);
     tasks.push_back(MakeTask(policy, "copy", repo, all_destinations[i], artifacts));
   }
-  if (!destinations.empty()) {
-    if (auto prepared = (*destination)->PrepareForPush(destinations); !prepared) {
-      return Fail(prepared.error().code,
-                  fmt::format("preparing {} for the push: {}", (*destination)->Describe(),
-                              prepared.error().message));
-    }
-  }
-  return Ok();
+  if (destinations.empty()) return Ok();
+  return PrepareDestination(**source, **destination, sources, destinations);
 }
 
 Status ReplicationService::Impl::PlanEvent(const Policy& policy, const ContentEvent& event,
@@ -219,11 +241,9 @@ Status ReplicationService::Impl::PlanEvent(const Policy& policy, const ContentEv
                              event.repository, *dst, {artifact}));
     return Ok();
   }
-  if (auto prepared = (*destination)->PrepareForPush({*dst}); !prepared) {
-    return Fail(prepared.error().code,
-                fmt::format("preparing {} for the push: {}", (*destination)->Describe(),
-                            prepared.error().message));
-  }
+  auto source = MakeEnd(policy.src_registry_id);
+  if (!source) return Fail(source.error());
+  BERTH_TRY(PrepareDestination(**source, **destination, {event.repository}, {*dst}));
   tasks.push_back(MakeTask(policy, "copy", event.repository, *dst, {artifact}));
   return Ok();
 }

@@ -234,10 +234,21 @@ def test_push_to_second_berth_through_harbor_provider(api, src, berth, project, 
         pid = api.create_policy(api.policy(
             uid("to-berth2"), dest=rid, filters=[{"type": "name", "value": f"{project}/**"}]))
         succeeded(api, api.run(pid))
-        # the project did not exist on the destination: the harbor provider made it
+        # the project did not exist on the destination: the harbor provider made it,
+        # private as the source project is
         r = requests.get(f"{other.url}/api/v2.0/projects/{project}", auth=other.admin,
                          timeout=30)
         assert r.status_code == 200, r.text
+        assert r.json()["metadata"]["public"] == "false"
+        # and public where the source project is, as Harbor does
+        public = uid("pub")
+        Admin(berth.url, berth.admin).create_project(public, public=True)
+        src.push(f"{public}/app", img, "v1")
+        pub_pid = api.create_policy(api.policy(
+            uid("pub-to-berth2"), dest=rid, filters=[{"type": "name", "value": f"{public}/**"}]))
+        succeeded(api, api.run(pub_pid))
+        r = requests.get(f"{other.url}/api/v2.0/projects/{public}", timeout=30)
+        assert r.status_code == 200 and r.json()["metadata"]["public"] == "true", r.text
         for repo, content in (("app", img), ("multi", idx)):
             assert_copied(berth, berth.admin, f"{project}/{repo}", other, other.admin,
                           f"{project}/{repo}", "v1", content)

@@ -133,6 +133,11 @@ class HarborAdapter : public NativeAdapter {
         ApiError(*response, "Harbor tag deletion of " + std::string(repository) + ":" + tag_text));
   }
 
+  Status CreatePublicProjects(const std::set<std::string>& projects) override {
+    for (const auto& project : projects) BERTH_TRY(CreateProject(project, /*is_public=*/true));
+    return Ok();
+  }
+
   // Creates each missing project (the first path component), private.
   Status PrepareForPush(const std::vector<std::string>& repositories) override {
     std::set<std::string> projects;
@@ -143,24 +148,29 @@ class HarborAdapter : public NativeAdapter {
                     "repository " + repository + " has no project: Harbor needs project/name");
       projects.insert(repository.substr(0, slash));
     }
-    for (const auto& project : projects) {
-      nlohmann::json body = {{"project_name", project}, {"metadata", {{"public", "false"}}}};
-      auto headers = AuthHeaders();
-      headers.emplace_back("Content-Type", "application/json");
-      auto response = Api("POST", ApiBase() + "/projects", headers, body.dump());
-      if (!response) return Fail(std::move(response).error());
-      if (response->status == 201 || response->status == 200 || response->status == 409) continue;
-      if (response->status == 403) {  // may lack create permission but the project exists
-        auto existing =
-            Api("GET", ApiBase() + "/projects/" + PercentEncode(project), AuthHeaders());
-        if (existing && existing->status == 200) continue;
-      }
-      return Fail(ApiError(*response, "Harbor project creation of " + project));
-    }
+    for (const auto& project : projects) BERTH_TRY(CreateProject(project, /*is_public=*/false));
     return Ok();
   }
 
  private:
+  // Creates `project` unless it exists (409); a 403 is fine when the project is there.
+  Status CreateProject(const std::string& project, bool is_public) {
+    nlohmann::json body = {{"project_name", project},
+                           {"metadata", {{"public", is_public ? "true" : "false"}}}};
+    auto headers = AuthHeaders();
+    headers.emplace_back("Content-Type", "application/json");
+    auto response = Api("POST", ApiBase() + "/projects", headers, body.dump());
+    if (!response) return Fail(std::move(response).error());
+    if (response->status == 201 || response->status == 200 || response->status == 409) {
+      return Ok();
+    }
+    if (response->status == 403) {  // may lack create permission but the project exists
+      auto existing = Api("GET", ApiBase() + "/projects/" + PercentEncode(project), AuthHeaders());
+      if (existing && existing->status == 200) return Ok();
+    }
+    return Fail(ApiError(*response, "Harbor project creation of " + project));
+  }
+
   std::string ApiBase() const { return endpoint().url + "/api/v2.0"; }
 
   std::vector<std::pair<std::string, std::string>> AuthHeaders() const {

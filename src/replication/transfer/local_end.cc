@@ -109,15 +109,13 @@ class LocalEnd final : public RegistryEnd {
 
   Result<std::set<std::string>> ProxyCacheProjects(
       const std::vector<std::string>& repositories) override {
-    std::set<std::string> proxies;
-    for (const auto& name : repositories) {
-      std::string project(ProjectOf(name));
-      if (project.empty() || proxies.contains(project)) continue;
-      auto found = s_.projects->GetByName(project);
-      if (!found) return Fail(found.error());
-      if (found->has_value() && (*found)->registry_id != 0) proxies.insert(project);
-    }
-    return proxies;
+    return ProjectsWhere(repositories,
+                         [](const metadata::Project& p) { return p.registry_id != 0; });
+  }
+
+  Result<std::set<std::string>> PublicProjects(
+      const std::vector<std::string>& repositories) override {
+    return ProjectsWhere(repositories, [](const metadata::Project& p) { return p.is_public; });
   }
 
   Result<std::optional<ManifestInfo>> HeadManifest(std::string_view repository,
@@ -309,6 +307,21 @@ class LocalEnd final : public RegistryEnd {
   }
 
  private:
+  // The existing projects of `repositories` for which `keep` holds.
+  template <typename Keep>
+  Result<std::set<std::string>> ProjectsWhere(const std::vector<std::string>& repositories,
+                                              Keep keep) {
+    std::set<std::string> out, seen;
+    for (const auto& name : repositories) {
+      std::string project(ProjectOf(name));
+      if (project.empty() || !seen.insert(project).second) continue;
+      auto found = s_.projects->GetByName(project);
+      if (!found) return Fail(found.error());
+      if (found->has_value() && keep(**found)) out.insert(project);
+    }
+    return out;
+  }
+
   // The repository when it exists; std::nullopt when it (or its project) does not.
   Result<std::optional<metadata::Repository>> Existing(std::string_view repository) {
     auto repo = s_.content->ResolveRepository(repository, false);

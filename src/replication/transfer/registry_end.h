@@ -83,6 +83,18 @@ class RegistryEnd {
   // ---- destination preparation
   // Creates what must exist before pushing to `repositories` (see adapters::Adapter).
   virtual Status PrepareForPush(const std::vector<std::string>& repositories) = 0;
+  // The projects of `repositories` that are public here (a push source's, so that the
+  // destination creates its projects public too). Default: none known.
+  virtual Result<std::set<std::string>> PublicProjects(
+      const std::vector<std::string>& repositories) {
+    (void)repositories;
+    return std::set<std::string>();
+  }
+  // Creates `projects` public where they do not exist yet (see adapters::Adapter).
+  virtual Status CreatePublicProjects(const std::set<std::string>& projects) {
+    (void)projects;
+    return Ok();
+  }
   // The projects of `repositories` that are proxy caches here: pushing there is refused,
   // so replication leaves them out (see adapters::Adapter). Default: none.
   virtual Result<std::set<std::string>> ProxyCacheProjects(

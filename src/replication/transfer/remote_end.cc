@@ -115,6 +115,10 @@ class RemoteEnd final : public RegistryEnd {
     return adapter_->ArtifactLabels(repository);
   }
 
+  Status CreatePublicProjects(const std::set<std::string>& projects) override {
+    return adapter_->CreatePublicProjects(projects);
+  }
+
   Result<std::set<std::string>> ProxyCacheProjects(
       const std::vector<std::string>& repositories) override {
     return adapter_->ProxyCacheProjects(repositories);
