@@ -298,6 +298,23 @@ describe('replications', () => {
     await screenshot(page, 'execution-stopped');
   });
 
+  test('an event-based run appears by itself, without Refresh', async () => {
+    await berth.api('POST', '/projects', { project_name: 'events', metadata: { public: 'false' } });
+    await berth.api('POST', '/replication/policies', {
+      name: 'on-push',
+      dest_registry: { id: (await berth.api('GET', '/registries'))[0].id },
+      filters: [{ type: 'name', value: 'events/**' }],
+      trigger: { type: 'event_based' },
+    });
+    await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+    await row('on-push').getByRole('radio').check();
+    await page.getByRole('heading', { name: 'Executions of on-push' }).waitFor();
+    await executions().getByText('No executions yet').waitFor();
+    await pushImage(berth, 'events/app', 'v1', randomBytes(1024));
+    const first = executions().locator('tbody tr[data-execution]').first();
+    await first.getByTestId('execution-status').filter({ hasText: 'Succeeded' }).waitFor({ timeout: 20000 });
+  });
+
   test('Delete asks first, then removes the rule', async () => {
     await row('slow').getByRole('radio').check();
     await page.getByRole('button', { name: 'Delete', exact: true }).click();

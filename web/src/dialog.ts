@@ -134,7 +134,8 @@ export abstract class FormDialog extends ModalElement {
       this.dispatchEvent(new CustomEvent('saved', { detail: { name }, bubbles: true, composed: true }));
       return true;
     } catch (err) {
-      this.error = errorText(err);
+      // The server's sentence, after a lead-in that says what failed.
+      this.error = `Cannot save: ${errorText(err)}`;
       return false;
     } finally {
       this.saving = false;

@@ -142,7 +142,9 @@ export class EndpointDialog extends FormDialog {
       await call('POST', '/registries/ping', body);
       this.testResult = { ok: true, message: 'Connection tested successfully.' };
     } catch (err) {
-      this.testResult = { ok: false, message: `Failed to ping endpoint: ${(err as Error).message}` };
+      // The server says "the registry is unhealthy: <why>"; the lead-in says it already.
+      const why = (err as Error).message.replace(/^the registry is unhealthy: /, '');
+      this.testResult = { ok: false, message: `Failed to ping endpoint: ${why}` };
     } finally {
       this.testing = false;
     }

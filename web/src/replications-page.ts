@@ -22,6 +22,8 @@ import type { RuleDialog } from './rule-dialog';
 import './rule-dialog';
 
 const kPollMs = 1500;
+// How often a rule that starts on its own (events, a schedule) is asked for new runs.
+const kIdlePollMs = 5000;
 
 function triggerText(p: ReplicationPolicy) {
   switch (p.trigger?.type) {
@@ -212,9 +214,14 @@ export class ReplicationsPage extends ListPage<ReplicationPolicy> {
       this.notice = { kind: 'error', text: `Cannot list the executions: ${errorText(err)}` };
     }
     if (seq !== this.executionSeq) return;
-    // Live progress: ask again while an execution on this page is still running.
+    // Live progress: ask again while an execution on this page is still running; a rule
+    // that starts on its own is asked every few seconds, so its new runs appear by
+    // themselves.
+    const trigger = this.selected?.trigger?.type;
     if (this.executions.some((e) => isRunning(e.status))) {
       this.pollTimer = window.setTimeout(() => void this.loadExecutions(), kPollMs);
+    } else if (trigger === 'event_based' || trigger === 'scheduled') {
+      this.pollTimer = window.setTimeout(() => void this.loadExecutions(), kIdlePollMs);
     }
   }
 
