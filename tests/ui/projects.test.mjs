@@ -140,7 +140,24 @@ describe('projects', () => {
     await berth.api('DELETE', `/registries/${endpoint.id}`);
   });
 
+  test('a session that ends (the password changed elsewhere) says so on the sign-in page', async () => {
+    const me = await berth.api('GET', '/users/current');
+    await berth.api('PUT', `/users/${me.user_id}/password`, { old_password: ADMIN_PASSWORD, new_password: 'Changed-Pass-678' });
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.waitForURL(/\/account\/sign-in/);
+    const notice = page.getByTestId('sign-in-notice');
+    await notice.waitFor();
+    assert.match(await notice.textContent(), /session has ended/);
+    await signIn(page, 'Changed-Pass-678');
+    await page.waitForURL(/\/harbor\/projects$/);
+    await row('library').waitFor();
+    // Log Out is not an ended session: no notice.
+    await page.getByRole('button', { name: 'Log Out' }).click();
+    await page.getByLabel('Username').waitFor();
+    assert.equal(await page.getByTestId('sign-in-notice').count(), 0);
+  });
+
   test('no unexpected console errors', () => {
-    assertNoUnexpectedErrors(page, /Failed to load resource: the server responded with a status of (409|412)/);
+    assertNoUnexpectedErrors(page, /Failed to load resource: the server responded with a status of (401|409|412)/);
   });
 });

@@ -10,12 +10,14 @@ export class LoginPage extends LitElement {
     password: { state: true },
     busy: { state: true },
     error: { state: true },
+    notice: { attribute: false },
   };
 
   declare username: string;
   declare password: string;
   declare busy: boolean;
   declare error: string;
+  declare notice: string; // why the user is here again (a session that ended), or ''
 
   constructor() {
     super();
@@ -23,6 +25,7 @@ export class LoginPage extends LitElement {
     this.password = '';
     this.busy = false;
     this.error = '';
+    this.notice = '';
   }
 
   private async submit(e: Event): Promise<void> {
@@ -51,7 +54,11 @@ export class LoginPage extends LitElement {
           <h1>Berth</h1>
         </div>
         <form @submit=${this.submit} aria-label="Sign in">
-          ${this.error ? html`<div class="alert error" role="alert">${this.error}</div>` : nothing}
+          ${this.error
+            ? html`<div class="alert error" role="alert">${this.error}</div>`
+            : this.notice
+              ? html`<div class="alert info" role="status" data-testid="sign-in-notice">${this.notice}</div>`
+              : nothing}
           <label for="username">Username</label>
           <input
             id="username"

@@ -34,17 +34,20 @@ export class BerthApp extends LitElement {
     path: { state: true },
     session: { state: true },
     navOpen: { state: true },
+    expired: { state: true },
   };
 
   declare path: string;
   declare session: Session | null;
   declare navOpen: boolean;
+  declare expired: boolean; // signed out by a refused call, not by Log Out
 
   constructor() {
     super();
     this.path = location.pathname;
     this.session = currentSession();
     this.navOpen = false;
+    this.expired = false;
   }
 
   private readonly onPopState = () => {
@@ -55,6 +58,7 @@ export class BerthApp extends LitElement {
 
   private readonly onExpired = () => {
     this.session = null;
+    this.expired = true;
     this.goSignIn();
   };
 
@@ -94,6 +98,7 @@ export class BerthApp extends LitElement {
 
   private signedIn(e: CustomEvent<Session>): void {
     this.session = e.detail;
+    this.expired = false;
     const redirect = new URLSearchParams(location.search).get('redirect_url');
     const target = redirect && redirect.startsWith('/') && !redirect.startsWith('//') ? redirect : kHome;
     history.replaceState(null, '', target);
@@ -103,6 +108,7 @@ export class BerthApp extends LitElement {
   private logOut(): void {
     clearSession();
     this.session = null;
+    this.expired = false;
     history.replaceState(null, '', kSignInPath);
     this.path = kSignInPath;
   }
@@ -138,7 +144,10 @@ export class BerthApp extends LitElement {
 
   override render() {
     if (!this.session || this.path === kSignInPath) {
-      return html`<berth-login-page @signed-in=${this.signedIn}></berth-login-page>`;
+      const notice = this.expired
+        ? 'Your session has ended (the password changed, or the account was removed or disabled): sign in again.'
+        : '';
+      return html`<berth-login-page .notice=${notice} @signed-in=${this.signedIn}></berth-login-page>`;
     }
     return html`
       <header>
