@@ -242,6 +242,13 @@ describe('registries', () => {
     await notice().filter({ hasText: 'Endpoint local-cncf was deleted.' }).waitFor();
     await row('local-cncf').waitFor({ state: 'detached' });
     assert.equal((await berth.api('GET', '/registries')).length, 0);
+    // The Delete button went disabled with its endpoint: the focus is on the notice, not lost.
+    const onNotice = await page.evaluate(() => {
+      let element = document.activeElement;
+      while (element?.shadowRoot?.activeElement) element = element.shadowRoot.activeElement;
+      return element?.hasAttribute('data-notice') ?? false;
+    });
+    assert.equal(onNotice, true, 'focus on the notice after the delete');
   });
 
   test('the list filters by name and pages', async () => {

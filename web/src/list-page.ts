@@ -146,10 +146,27 @@ export abstract class ListPage<T extends { name: string }> extends LitElement {
     </tr>`;
   }
 
+  // When an action's button went disabled under the keyboard focus (a deleted item, a
+  // stopped run), the focus would drop to the page: it goes to the action's notice.
+  protected override updated(changed: Map<PropertyKey, unknown>): void {
+    super.updated(changed);
+    if (!changed.has('notice') || !this.notice) return;
+    let active: Element | null = document.activeElement;
+    while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
+    if (active === null || active === document.body || (active as HTMLButtonElement).disabled) {
+      this.renderRoot.querySelector<HTMLElement>('div.alert[data-notice]')?.focus();
+    }
+  }
+
   protected noticeBar() {
     const notice = this.notice;
     return notice
-      ? html`<div class="alert ${notice.kind}" role=${notice.kind === 'error' ? 'alert' : 'status'}>
+      ? html`<div
+          class="alert ${notice.kind}"
+          role=${notice.kind === 'error' ? 'alert' : 'status'}
+          tabindex="-1"
+          data-notice
+        >
           <span class="grow" data-testid="notice">${notice.text}</span>
           <button class="link" aria-label="Dismiss" @click=${() => (this.notice = null)}>✕</button>
         </div>`
