@@ -60,11 +60,18 @@ export const formDialogStyles = [
     select[aria-invalid='true'] {
       border-color: var(--berth-danger);
     }
+    /* A form taller than the window scrolls inside the dialog; its buttons stay in view. */
     .buttons {
       display: flex;
       justify-content: flex-end;
       gap: 0.5rem;
       margin-top: 1.25rem;
+      position: sticky;
+      bottom: -1.25rem;
+      padding: 0.75rem 0 1.25rem;
+      margin-bottom: -1.25rem;
+      background: #fff;
+      border-top: 1px solid var(--berth-border);
     }
   `,
 ];
@@ -134,8 +141,10 @@ export abstract class FormDialog extends ModalElement {
       this.dispatchEvent(new CustomEvent('saved', { detail: { name }, bubbles: true, composed: true }));
       return true;
     } catch (err) {
-      // The server's sentence, after a lead-in that says what failed.
+      // The server's sentence, after a lead-in that says what failed, scrolled into view.
       this.error = `Cannot save: ${errorText(err)}`;
+      await this.updateComplete;
+      this.renderRoot.querySelector('form > .alert.error')?.scrollIntoView({ block: 'nearest' });
       return false;
     } finally {
       this.saving = false;
