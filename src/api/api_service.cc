@@ -277,6 +277,35 @@ Result<std::vector<metadata::Project>> ApiService::VisibleProjects(const auth::I
   return visible;
 }
 
+Status ApiService::AuthorizeOperation(const Call& call, const metadata::Project& project,
+                                      const metadata::Repository& repo, auth::Action action,
+                                      std::string_view robot_grant, std::string_view operation) {
+  const auth::Identity& who = call.identity;
+  if (!who.robot) {
+    Status allowed = auth_.Authorize(who, repo.name, action);
+    if (allowed || allowed.error().code != ErrorCode::kDenied) return allowed;
+    return Fail(
+        ErrorCode::kForbidden,
+        fmt::format("{} of {} needs the {} role in project {}", operation, repo.name,
+                    action == auth::Action::kDelete ? "maintainer or project admin"
+                                                    : "developer, maintainer or project admin",
+                    project.name));
+  }
+  if (action == auth::Action::kPush && project.registry_id != 0) {
+    return Fail(
+        ErrorCode::kForbidden,
+        fmt::format("project {} is a proxy cache; nothing can be written into it", project.name));
+  }
+  bool granted = std::any_of(who.robot_grants.begin(), who.robot_grants.end(), [&](const auto& g) {
+    return (g.project_id == 0 || g.project_id == project.id) && g.action == robot_grant;
+  });
+  if (granted) return Ok();
+  return Fail(ErrorCode::kForbidden,
+              fmt::format("{} of {} needs the \"{}\" permission in project {}, which robot "
+                          "account {} lacks",
+                          operation, repo.name, robot_grant, project.name, who.username));
+}
+
 Status ApiService::RequireLogin(const Call& call) {
   if (call.identity.anonymous()) {
     return Fail(ErrorCode::kUnauthorized, "authentication is required for this operation");

@@ -87,6 +87,14 @@ class ApiService {
 
   http::Task<http::Response> Handle(http::Request& request);
 
+  // The API operations a robot account's grant names on their own, as Harbor checks them
+  // (tag create and delete, repository update and delete), beside the registry's pull,
+  // push and delete (an artifact).
+  static constexpr std::string_view kRobotTagCreate = "tag-create";
+  static constexpr std::string_view kRobotTagDelete = "tag-delete";
+  static constexpr std::string_view kRobotRepositoryUpdate = "repository-update";
+  static constexpr std::string_view kRobotRepositoryDelete = "repository-delete";
+
   // Robot accounts (not owned; null: the /robots routes answer 500). Call before serving.
   void SetRobots(metadata::RobotStore* robots) { robots_ = robots; }
 
@@ -257,6 +265,13 @@ class ApiService {
   Result<std::vector<metadata::Project>> VisibleProjects(const auth::Identity& who);
   // Every repository of a project, newest first.
   Result<std::vector<metadata::Repository>> RepositoriesOf(int64_t project_id);
+  // May the caller do `operation` (e.g. "delete the tag") on `repo` of `project`? Users:
+  // the role `action` needs (auth::AuthService::Authorize), refused with a message that
+  // names the operation. Robots: their grant `robot_grant` in the project (see kRobot*;
+  // "delete" is an artifact's), never a push into a proxy cache.
+  Status AuthorizeOperation(const Call& call, const metadata::Project& project,
+                            const metadata::Repository& repo, auth::Action action,
+                            std::string_view robot_grant, std::string_view operation);
   // The repository `project`/`repository_name` after checking read access to the project.
   Result<metadata::Repository> FindRepository(const Call& call, metadata::Project& project);
 

@@ -19,9 +19,18 @@ bool IsIndex(std::string_view media_type) {
          media_type == "application/vnd.docker.distribution.manifest.list.v2+json";
 }
 
-// The artifact's media type as the artifact JSON shows it.
-std::string ShownMediaType(const metadata::Artifact& a) {
-  return IsIndex(a.media_type) || a.artifact_type.empty() ? a.media_type : a.artifact_type;
+// The artifact's media type as Harbor gives it: an index's own, else the config's (the
+// manifest `doc`'s config.mediaType), else what the store knows.
+std::string ShownMediaType(const metadata::Artifact& a, const nlohmann::json& doc) {
+  if (IsIndex(a.media_type)) return a.media_type;
+  if (doc.is_object()) {
+    if (auto config = doc.find("config"); config != doc.end() && config->is_object()) {
+      if (auto type = config->find("mediaType"); type != config->end() && type->is_string()) {
+        return type->get<std::string>();
+      }
+    }
+  }
+  return a.artifact_type.empty() ? a.media_type : a.artifact_type;
 }
 
 // Harbor's artifact type: IMAGE for container images and image indexes, CHART for Helm
@@ -51,8 +60,6 @@ Result<nlohmann::json> ApiService::ArtifactJson(const metadata::Artifact& a,
                                                 const metadata::Repository& repo) {
   nlohmann::json tags = nlohmann::json::array();
   for (const auto& t : a.tags) tags.push_back(TagJson(t, a));
-  std::string media_type = ShownMediaType(a);
-
   // Annotations and, for indexes, the children come from the stored manifest itself.
   nlohmann::json annotations = nlohmann::json::object();
   nlohmann::json references = nullptr;
@@ -60,6 +67,7 @@ Result<nlohmann::json> ApiService::ArtifactJson(const metadata::Artifact& a,
   auto manifest = content_.GetManifest(repo, Reference{a.digest, true});
   if (!manifest) return Fail(manifest.error());
   auto doc = nlohmann::json::parse(manifest->bytes, nullptr, /*allow_exceptions=*/false);
+  std::string media_type = ShownMediaType(a, doc);
   if (doc.is_object()) {
     if (auto it = doc.find("annotations"); it != doc.end() && it->is_object()) {
       annotations = *it;
@@ -271,9 +279,12 @@ Result<std::vector<QueryTerm>> ArtifactFieldTerms(std::string_view q) {
   return terms;
 }
 
-bool MatchesTerms(const metadata::Artifact& a, const std::vector<QueryTerm>& terms) {
+// `media_type_of` gives the media type the artifact JSON shows (it reads the manifest).
+template <typename MediaTypeOf>
+bool MatchesTerms(const metadata::Artifact& a, const std::vector<QueryTerm>& terms,
+                  MediaTypeOf media_type_of) {
   return std::all_of(terms.begin(), terms.end(), [&](const QueryTerm& t) {
-    std::string value = t.key == "media_type"      ? ShownMediaType(a)
+    std::string value = t.key == "media_type"      ? media_type_of(a)
                         : t.key == "artifact_type" ? a.artifact_type
                                                    : a.digest;
     return t.fuzzy ? value.find(t.value) != std::string::npos : value == t.value;
@@ -368,7 +379,13 @@ Result<http::Response> ApiService::ListProjectArtifacts(Call& call) {
   for (const auto& repo : *repos) {
     auto all = AllArtifacts(artifacts_, repo.id, !ListsAllBases(q));
     if (!all) return Fail(all.error());
-    std::erase_if(*all, [&](const metadata::Artifact& a) { return !MatchesTerms(a, *terms); });
+    auto media_type_of = [&](const metadata::Artifact& a) {
+      auto manifest = content_.GetManifest(repo, Reference{a.digest, true});
+      return ShownMediaType(
+          a, manifest ? nlohmann::json::parse(manifest->bytes, nullptr, false) : nlohmann::json());
+    };
+    std::erase_if(
+        *all, [&](const metadata::Artifact& a) { return !MatchesTerms(a, *terms, media_type_of); });
     if (*label_ids) {
       auto kept = WithLabels(std::move(*all), **label_ids);
       if (!kept) return Fail(kept.error());
@@ -411,7 +428,8 @@ Result<http::Response> ApiService::DeleteArtifact(Call& call) {
   metadata::Project project;
   auto repo = FindRepository(call, project);
   if (!repo) return Fail(repo.error());
-  BERTH_TRY(auth_.Authorize(call.identity, repo->name, auth::Action::kDelete));
+  BERTH_TRY(AuthorizeOperation(call, project, *repo, auth::Action::kDelete, "delete",
+                               "deleting an artifact"));
   auto artifact = ResolveArtifact(artifacts_, *repo, call.Param("reference"));
   if (!artifact) return Fail(artifact.error());
   // As Harbor: an index's child stays while the index does, and goes with it.
@@ -460,7 +478,8 @@ Result<http::Response> ApiService::CreateArtifactTag(Call& call) {
   metadata::Project project;
   auto repo = FindRepository(call, project);
   if (!repo) return Fail(repo.error());
-  BERTH_TRY(auth_.Authorize(call.identity, repo->name, auth::Action::kPush));
+  BERTH_TRY(AuthorizeOperation(call, project, *repo, auth::Action::kPush, kRobotTagCreate,
+                               "creating a tag"));
   auto artifact = ResolveArtifact(artifacts_, *repo, call.Param("reference"));
   if (!artifact) return Fail(artifact.error());
   auto body = ParseJsonObject(call.body);
@@ -498,7 +517,8 @@ Result<http::Response> ApiService::DeleteArtifactTag(Call& call) {
   metadata::Project project;
   auto repo = FindRepository(call, project);
   if (!repo) return Fail(repo.error());
-  BERTH_TRY(auth_.Authorize(call.identity, repo->name, auth::Action::kDelete));
+  BERTH_TRY(AuthorizeOperation(call, project, *repo, auth::Action::kDelete, kRobotTagDelete,
+                               "deleting a tag"));
   auto artifact = ResolveArtifact(artifacts_, *repo, call.Param("reference"));
   if (!artifact) return Fail(artifact.error());
   const std::string& tag = call.Param("tag_name");

@@ -373,5 +373,34 @@ TEST_F(ApiServiceTest, ArtifactsOfAProject) {
   EXPECT_EQ(Call("GET", "/projects/team/artifacts", admin()).status, 200);
 }
 
+// As Harbor: media_type is the config's media type; artifact_type is artifactType.
+TEST_F(ApiServiceTest, MediaTypeIsTheConfigsAndArtifactTypeTheManifests) {
+  MakeProject(admin(), "lib", true);
+  auto repo = content_->ResolveRepository("lib/art", true);
+  ASSERT_TRUE(repo);
+  Digest empty = PushBlob(*repo, "{}");
+  Digest layer = PushBlob(*repo, "payload");
+  json manifest = {
+      {"schemaVersion", 2},
+      {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+      {"artifactType", "application/vnd.example.thing"},
+      {"config",
+       {{"mediaType", "application/vnd.oci.empty.v1+json"}, {"digest", empty.str()}, {"size", 2}}},
+      {"layers",
+       json::array(
+           {{{"mediaType", "application/octet-stream"}, {"digest", layer.str()}, {"size", 7}}})}};
+  ASSERT_TRUE(content_->PutManifest(*repo, Reference{"a1", false}, manifest.dump(),
+                                    "application/vnd.oci.image.manifest.v1+json"));
+  auto a = Body(Call("GET", "/projects/lib/repositories/art/artifacts/a1", kAnonymous));
+  EXPECT_EQ(a["media_type"], "application/vnd.oci.empty.v1+json");
+  EXPECT_EQ(a["artifact_type"], "application/vnd.example.thing");
+  EXPECT_EQ(a["manifest_media_type"], "application/vnd.oci.image.manifest.v1+json");
+  auto list =
+      Body(Call("GET", "/projects/lib/artifacts?q=media_type%3Dapplication/vnd.oci.empty.v1%2Bjson",
+                kAnonymous));
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["digest"], a["digest"]);
+}
+
 }  // namespace
 }  // namespace berth::api::test_support

@@ -107,7 +107,8 @@ Result<http::Response> ApiService::UpdateRepository(Call& call) {
   metadata::Project project;
   auto repo = FindRepository(call, project);
   if (!repo) return Fail(repo.error());
-  BERTH_TRY(auth_.Authorize(call.identity, repo->name, auth::Action::kPush));
+  BERTH_TRY(AuthorizeOperation(call, project, *repo, auth::Action::kPush, kRobotRepositoryUpdate,
+                               "updating the description"));
   auto body = ParseJsonObject(call.body);
   if (!body) return Fail(body.error());
   auto description = OptString(*body, "description");
@@ -120,7 +121,8 @@ Result<http::Response> ApiService::DeleteRepository(Call& call) {
   metadata::Project project;
   auto repo = FindRepository(call, project);
   if (!repo) return Fail(repo.error());
-  BERTH_TRY(auth_.Authorize(call.identity, repo->name, auth::Action::kDelete));
+  BERTH_TRY(AuthorizeOperation(call, project, *repo, auth::Action::kDelete, kRobotRepositoryDelete,
+                               "deleting the repository"));
   BERTH_TRY(artifacts_.DeleteRepository(repo->id));
   return http::EmptyResponse(200);
 }

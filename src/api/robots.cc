@@ -37,14 +37,16 @@ constexpr std::array<std::string_view, 11> kActions = {"pull",    "push",       
                                                        "update",  "delete",       "list",   "stop",
                                                        "operate", "scanner-pull", "*"};
 
-// The registry action ("pull", "push", "delete") a Harbor access entry amounts to, or ""
-// for the entries that only concern Harbor features Berth does not have.
+// The grant a Harbor access entry amounts to: the registry's actions ("pull", "push",
+// "delete": an artifact's manifest), or one of the API operations Harbor checks on its
+// own (ApiService::kRobot*), or "" for Harbor features Berth does not have.
 std::string_view RegistryAction(std::string_view resource, std::string_view action) {
   if (resource == "repository" && (action == "pull" || action == "push")) return action;
-  if ((resource == "repository" || resource == "artifact" || resource == "tag") &&
-      action == "delete") {
-    return "delete";
-  }
+  if (resource == "artifact" && action == "delete") return "delete";
+  if (resource == "tag" && action == "delete") return ApiService::kRobotTagDelete;
+  if (resource == "tag" && action == "create") return ApiService::kRobotTagCreate;
+  if (resource == "repository" && action == "delete") return ApiService::kRobotRepositoryDelete;
+  if (resource == "repository" && action == "update") return ApiService::kRobotRepositoryUpdate;
   return "";
 }
 
@@ -296,7 +298,10 @@ Result<http::Response> ApiService::ListRobots(Call& call) {
   auto list = robots_->List(metadata::Page{1, 0}, level, project_id, fuzzy ? name : "");
   if (!list) return Fail(list.error());
   if (!fuzzy) {
-    std::erase_if(list->items, [&](const metadata::Robot& r) { return r.name != name; });
+    // As Harbor, whose robots are stored without the prefix: "ci" finds robot$ci.
+    std::erase_if(list->items, [&](const metadata::Robot& r) {
+      return r.name != name && r.name != std::string(auth::kRobotPrefix) + name;
+    });
   }
   const auto total = static_cast<int64_t>(list->items.size());
   nlohmann::json items = nlohmann::json::array();

@@ -146,12 +146,13 @@ TEST_F(RobotsTest, SystemRobotPullsAndPushesAsGranted) {
   EXPECT_FALSE(auth_->Authorize(*who, "team/app", auth::Action::kDelete));
   EXPECT_FALSE(auth_->Authorize(*who, "other/app", auth::Action::kPull));
 
-  // The API: reads team, tags artifacts (push), cannot delete or make projects.
+  // The API: reads team; creating a tag is its own permission (push is not enough, as in
+  // Harbor); cannot delete or make projects.
   EXPECT_EQ(Call("GET", "/projects/team/repositories/app/artifacts/v1", robot).status, 200);
-  EXPECT_EQ(
-      Call("POST", "/projects/team/repositories/app/artifacts/v1/tags", robot, R"({"name":"ci-1"})")
-          .status,
-      201);
+  auto tag = Call("POST", "/projects/team/repositories/app/artifacts/v1/tags", robot,
+                  R"({"name":"ci-1"})");
+  EXPECT_EQ(tag.status, 403);
+  EXPECT_NE(tag.body.find("tag-create"), std::string::npos) << tag.body;
   EXPECT_EQ(Call("DELETE", "/projects/team/repositories/app/artifacts/v1", robot).status, 403);
   EXPECT_EQ(Call("GET", "/projects/other", robot).status, 403);
   EXPECT_EQ(Call("POST", "/projects", robot, R"({"project_name":"mine"})").status, 403);
@@ -160,6 +161,55 @@ TEST_F(RobotsTest, SystemRobotPullsAndPushesAsGranted) {
   auto projects = Body(Call("GET", "/projects", robot));
   ASSERT_EQ(projects.size(), 1u);
   EXPECT_EQ(projects[0]["name"], "team");
+}
+
+// Harbor checks tag create and delete, artifact delete, repository update and delete on
+// their own: each permission allows its operation and no other.
+TEST_F(RobotsTest, EachApiPermissionAllowsItsOwnOperation) {
+  struct Op {
+    const char* name;
+    const char* method;
+    std::string path;
+    std::string body;
+  };
+  const std::string repo = "/projects/team/repositories/app";
+  const Op ops[] = {
+      {"tag create", "POST", repo + "/artifacts/v1/tags", R"({"name":"new"})"},
+      {"tag delete", "DELETE", repo + "/artifacts/v1/tags/v1", ""},
+      {"repository update", "PUT", repo, R"({"description":"d"})"},
+      {"artifact delete", "DELETE", repo + "/artifacts/v1", ""},
+      {"repository delete", "DELETE", repo, ""},
+  };
+  struct Case {
+    std::string resource, action;
+    std::string allows;  // the one operation that succeeds
+  } cases[] = {
+      {"tag", "create", "tag create"},
+      {"tag", "delete", "tag delete"},
+      {"repository", "update", "repository update"},
+      {"artifact", "delete", "artifact delete"},
+      {"repository", "delete", "repository delete"},
+      {"repository", "push", ""},
+  };
+  int n = 0;
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.resource + ":" + c.action);
+    PushImage("team/app", "v1", "seed-" + std::to_string(n));
+    auto [id, name, secret] = Create(
+        admin(), {{"name", "op" + std::to_string(n++)},
+                  {"level", "system"},
+                  {"duration", -1},
+                  {"permissions", Perm("team", {{"repository", "pull"}, {c.resource, c.action}})}});
+    Caller robot{name, secret};
+    for (const auto& op : ops) {
+      auto r = Call(op.method, op.path, robot, op.body);
+      if (op.name == c.allows) {
+        EXPECT_LT(r.status, 300) << op.name << ": " << r.body;
+      } else {
+        EXPECT_EQ(r.status, 403) << op.name << ": " << r.body;
+      }
+    }
+  }
 }
 
 TEST_F(RobotsTest, ProjectRobotsBelongToTheirProjectAdmins) {
