@@ -359,7 +359,30 @@ Result<http::Response> ApiService::DeleteProject(Call& call) {
                 fmt::format("the project {} still contains {} repositories; delete them first",
                             project->name, *count));
   }
+  // Robots of other projects that held permissions here keep none for a later project of
+  // the same name: Harbor keeps permissions by project id.
+  std::vector<metadata::Robot> robots;
+  if (robots_ != nullptr) {
+    auto holding = robots_->WithGrantsIn(project->id);
+    if (!holding) return Fail(holding.error());
+    robots = std::move(*holding);
+  }
   BERTH_TRY(projects_.Delete(project->id));
+  for (auto& robot : robots) {
+    if (robot.level != "system") continue;  // a project robot went with its project
+    auto permissions = nlohmann::json::parse(robot.permissions, nullptr, false);
+    if (!permissions.is_array()) continue;
+    nlohmann::json kept = nlohmann::json::array();
+    for (auto& p : permissions) {
+      if (!p.is_object() || p.value("namespace", "") != project->name) kept.push_back(std::move(p));
+    }
+    permissions = std::move(kept);
+    robot.permissions = permissions.dump();
+    auto grants = robots_->Grants(robot.id);
+    if (!grants) return Fail(grants.error());
+    BERTH_TRY(robots_->Update(robot, *grants));
+  }
+  if (!robots.empty()) auth_.ForgetCachedCredentials();
   return http::EmptyResponse(200);
 }
 

@@ -212,6 +212,31 @@ TEST_F(RobotsTest, EachApiPermissionAllowsItsOwnOperation) {
   }
 }
 
+// A system robot's permission in a deleted project goes with the project: it is not
+// shown, and a new project of the same name is not granted by an update of the rest.
+TEST_F(RobotsTest, ADeletedProjectLeavesNoPermissionBehind) {
+  MakeProject(admin(), "tmp", false);
+  auto [id, name, secret] =
+      Create(admin(), {{"name", "two"},
+                       {"level", "system"},
+                       {"duration", -1},
+                       {"permissions", json::array({Perm("tmp", {{"repository", "push"}})[0],
+                                                    Perm("team", {{"repository", "pull"}})[0]})}});
+  const std::string path = "/robots/" + std::to_string(id);
+  ASSERT_EQ(Call("DELETE", "/projects/tmp", admin()).status, 200);
+  auto got = Body(Call("GET", path, admin()));
+  ASSERT_EQ(got["permissions"].size(), 1u) << got.dump();
+  EXPECT_EQ(got["permissions"][0]["namespace"], "team");
+
+  MakeProject(admin(), "tmp", false);
+  json update = got;
+  update["description"] = "still two";
+  ASSERT_EQ(Call("PUT", path, admin(), update.dump()).status, 200);
+  Caller robot{name, secret};
+  EXPECT_EQ(Call("GET", "/projects/tmp", robot).status, 403);
+  EXPECT_EQ(Call("GET", "/projects/team", robot).status, 200);
+}
+
 TEST_F(RobotsTest, ProjectRobotsBelongToTheirProjectAdmins) {
   json body = {{"name", "builder"},
                {"level", "project"},

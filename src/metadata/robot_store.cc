@@ -118,6 +118,18 @@ Status RobotStore::Delete(int64_t id) {
   });
 }
 
+Result<std::vector<Robot>> RobotStore::WithGrantsIn(int64_t project_id) {
+  static const std::string sql =
+      Sql({"SELECT ", kCols,
+           " FROM robots WHERE id IN (SELECT robot_id FROM robot_grants WHERE project_id = ?) "
+           "ORDER BY id"});
+  auto rows = db_.Query(sql, {project_id});
+  if (!rows) return Fail(rows.error());
+  std::vector<Robot> out;
+  for (const auto& r : *rows) out.push_back(ToRobot(r));
+  return out;
+}
+
 Result<std::vector<RobotGrant>> RobotStore::Grants(int64_t robot_id) {
   auto rows = db_.Query(
       "SELECT project_id, action FROM robot_grants WHERE robot_id = ? ORDER BY project_id, action",

@@ -54,6 +54,8 @@ class RobotStore {
   Status SetSecret(int64_t id, std::string_view secret_hash);  // NOT_FOUND
   Status Delete(int64_t id);                                   // NOT_FOUND
   Result<std::vector<RobotGrant>> Grants(int64_t robot_id);
+  // The robots holding a grant in project `project_id` (not those of every project).
+  Result<std::vector<Robot>> WithGrantsIn(int64_t project_id);
 
  private:
   Database& db_;
