@@ -68,11 +68,13 @@ ReplicationExecution ToExecution(const Row& r) {
   return e;
 }
 
-// Fills the task counters of `executions` from one GROUP BY over their tasks.
+// Fills the task counters of `executions` from one GROUP BY over their tasks, and for a
+// running execution its bytes so far (the sum is stored only when it ends).
 Status FillCounters(Database& db, std::vector<ReplicationExecution>& executions) {
   if (executions.empty()) return Ok();
   std::string sql =
-      "SELECT execution_id, status, COUNT(*) FROM replication_tasks WHERE execution_id IN (";
+      "SELECT execution_id, status, COUNT(*), COALESCE(SUM(bytes), 0) FROM replication_tasks "
+      "WHERE execution_id IN (";
   std::vector<Value> params;
   std::unordered_map<int64_t, ReplicationExecution*> by_id;
   for (auto& e : executions) {
@@ -83,12 +85,16 @@ Status FillCounters(Database& db, std::vector<ReplicationExecution>& executions)
   sql += ") GROUP BY execution_id, status";
   auto rows = db.Query(sql, params);
   if (!rows) return Fail(rows.error());
+  for (auto& e : executions) {
+    if (e.status == "InProgress") e.bytes = 0;
+  }
   for (const auto& r : *rows) {
     auto it = by_id.find(r.Int(0));
     if (it == by_id.end()) continue;
     ReplicationExecution& e = *it->second;
     const std::string status = r.Text(1);
     const int64_t n = r.Int(2);
+    if (e.status == "InProgress") e.bytes += r.Int(3);
     e.total += n;
     if (status == "Failed") {
       e.failed += n;

@@ -172,11 +172,15 @@ TEST_F(ReplicationStoreTest, ExecutionRoundTripAndCounters) {
   for (size_t i = 0; i < 6; ++i) {
     auto t = tasks->items[i];
     t.status = statuses[i];
+    t.bytes = 100 * static_cast<int64_t>(i + 1);
     ASSERT_TRUE(store.UpdateTask(t).has_value());
   }
 
   e = **store.GetExecution(e.id);
   EXPECT_TRUE(e.planned);
+  // Running: the bytes so far are its tasks' (the sum is stored when it ends).
+  EXPECT_EQ(e.bytes, 2100);
+  EXPECT_EQ((*store.ListExecutions(Page{1, 10}, p.id)).items[0].bytes, 2100);
   e.status = "Failed";
   e.status_text = "1 task failed";
   e.stop_requested = true;
