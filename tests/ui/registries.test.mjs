@@ -289,7 +289,13 @@ describe('registries', () => {
     await nav.getByRole('link', { name: 'Replications' }).click();
     await page.waitForURL(/\/harbor\/replications$/);
     await page.getByRole('heading', { name: 'Replications' }).waitFor();
+    assert.equal(await page.title(), 'Replications - Berth', 'the tab names the page');
     await screenshot(page, 'narrow-replications');
+    // Escape closes the drawer.
+    await page.getByRole('button', { name: 'Navigation' }).click();
+    await nav.waitFor();
+    await page.keyboard.press('Escape');
+    await nav.waitFor({ state: 'hidden' });
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 

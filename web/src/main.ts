@@ -66,12 +66,14 @@ export class BerthApp extends LitElement {
     super.connectedCallback();
     window.addEventListener('popstate', this.onPopState);
     window.addEventListener(kSessionExpired, this.onExpired);
+    window.addEventListener('keydown', this.onKeyDown);
     this.route();
   }
 
   override disconnectedCallback(): void {
     window.removeEventListener('popstate', this.onPopState);
     window.removeEventListener(kSessionExpired, this.onExpired);
+    window.removeEventListener('keydown', this.onKeyDown);
     super.disconnectedCallback();
   }
 
@@ -79,7 +81,8 @@ export class BerthApp extends LitElement {
     this.route();
   }
 
-  // Redirects: no session → sign-in (remembering where to go); "/" → home.
+  // Redirects: no session → sign-in (remembering where to go); "/" → home. The browser
+  // tab names the page.
   private route(): void {
     if (!this.session && this.path !== kSignInPath) {
       this.goSignIn();
@@ -87,7 +90,14 @@ export class BerthApp extends LitElement {
       history.replaceState(null, '', kHome);
       this.path = kHome;
     }
+    const page = [kProjects, ...kAdministration].find((item) => item.path === this.path);
+    document.title = this.path === kSignInPath ? 'Sign in - Berth' : page ? `${page.label} - Berth` : 'Berth';
   }
+
+  // Escape closes the navigation drawer of a narrow window, as a click on its scrim does.
+  private readonly onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === 'Escape' && this.navOpen) this.navOpen = false;
+  };
 
   private goSignIn(): void {
     const back = location.pathname === kSignInPath ? '' : location.pathname + location.search;
