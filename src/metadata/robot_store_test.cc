@@ -43,8 +43,7 @@ TEST_F(RobotStoreTest, CreateGetListUpdateDelete) {
 
   EXPECT_EQ((*robots().GetByName("robot$team+ci"))->id, ci.id);
   EXPECT_EQ(*robots().GetByName("robot$none"), std::nullopt);
-  EXPECT_EQ((*robots().Grants(ci.id)),
-            (std::vector<RobotGrant>{{team_, "pull"}, {team_, "push"}}));
+  EXPECT_EQ((*robots().Grants(ci.id)), (std::vector<RobotGrant>{{team_, "pull"}, {team_, "push"}}));
 
   auto page = robots().List(Page{1, 10}, "project", team_);
   ASSERT_TRUE(page);
