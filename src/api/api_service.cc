@@ -239,20 +239,13 @@ Result<std::optional<metadata::Role>> ApiService::RoleIn(const auth::Identity& w
                                                          const metadata::Project& project) {
   if (who.anonymous()) return std::optional<metadata::Role>();
   if (who.robot) {
-    // A robot sees the projects it may pull from as a limited guest does, and acts on
+    // A robot sees the projects it holds a grant in as a limited guest does, and acts on
     // their artifacts as far as its registry actions go.
-    std::optional<metadata::Role> role;
-    auto rank = [](metadata::Role r) {
-      return r == metadata::Role::kMaintainer ? 3 : r == metadata::Role::kDeveloper ? 2 : 1;
-    };
-    for (const auto& g : who.robot_grants) {
-      if (g.project_id != 0 && g.project_id != project.id) continue;
-      auto r = g.action == "delete" ? metadata::Role::kMaintainer
-               : g.action == "push" ? metadata::Role::kDeveloper
-                                    : metadata::Role::kLimitedGuest;
-      if (!role || rank(r) > rank(*role)) role = r;
-    }
-    return role;
+    using metadata::Role;
+    if (auth::RobotHolds(who, project.id, "delete")) return std::optional(Role::kMaintainer);
+    if (auth::RobotHolds(who, project.id, "push")) return std::optional(Role::kDeveloper);
+    if (auth::RobotHolds(who, project.id, "")) return std::optional(Role::kLimitedGuest);
+    return std::optional<Role>();
   }
   return users_.MemberRole(project.id, who.user_id);
 }
@@ -296,10 +289,7 @@ Status ApiService::AuthorizeOperation(const Call& call, const metadata::Project&
         ErrorCode::kForbidden,
         fmt::format("project {} is a proxy cache; nothing can be written into it", project.name));
   }
-  bool granted = std::any_of(who.robot_grants.begin(), who.robot_grants.end(), [&](const auto& g) {
-    return (g.project_id == 0 || g.project_id == project.id) && g.action == robot_grant;
-  });
-  if (granted) return Ok();
+  if (auth::RobotHolds(who, project.id, robot_grant)) return Ok();
   return Fail(ErrorCode::kForbidden,
               fmt::format("{} of {} needs the \"{}\" permission in project {}, which robot "
                           "account {} lacks",

@@ -42,12 +42,16 @@ bool RoleAllows(std::optional<Role> role, bool is_public, Action action) {
   return false;
 }
 
+bool RobotHolds(const Identity& who, int64_t project_id, std::string_view grant) {
+  return std::any_of(who.robot_grants.begin(), who.robot_grants.end(), [&](const auto& g) {
+    return (g.project_id == 0 || g.project_id == project_id) &&
+           (grant.empty() || g.action == grant);
+  });
+}
+
 bool RobotAllows(const Identity& who, const ProjectFacts& facts, Action action) {
   if (action == Action::kPull && facts.is_public) return true;
-  const std::string_view name = ActionName(action);
-  return std::any_of(who.robot_grants.begin(), who.robot_grants.end(), [&](const auto& g) {
-    return (g.project_id == 0 || g.project_id == facts.project_id) && g.action == name;
-  });
+  return RobotHolds(who, facts.project_id, ActionName(action));
 }
 
 Status DecideAccess(const Identity& who, std::string_view repository, const ProjectFacts& facts,

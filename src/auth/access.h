@@ -31,6 +31,11 @@ struct ProjectFacts {
 // True when a member with `role` (none: not a member) may do `action` in a project.
 bool RoleAllows(std::optional<metadata::Role> role, bool is_public, Action action);
 
+// True when robot account `who` holds `grant` (a registry action, "pull", "push",
+// "delete", or an API operation such as "tag-create") in project `project_id`, directly or
+// through a grant for every project; an empty `grant` asks for any grant there.
+bool RobotHolds(const Identity& who, int64_t project_id, std::string_view grant);
+
 // True when robot account `who` may do `action` in the described project.
 bool RobotAllows(const Identity& who, const ProjectFacts& facts, Action action);
 
