@@ -65,14 +65,9 @@ class HarborAdapter : public NativeAdapter {
   // Harbor's artifact list with labels (index children included, as base=*).
   Result<std::optional<std::map<std::string, std::vector<std::string>>>> ArtifactLabels(
       std::string_view repository) override {
-    size_t slash = repository.find('/');
-    if (slash == std::string_view::npos) {
-      return Fail(ErrorCode::kBadRequest, "repository " + std::string(repository) +
-                                              " has no project: Harbor needs project/name");
-    }
-    std::string url = ApiBase() + "/projects/" + PercentEncode(repository.substr(0, slash)) +
-                      "/repositories/" +
-                      PercentEncode(PercentEncode(repository.substr(slash + 1))) +
+    auto base = RepositoryUrl(repository);
+    if (!base) return Fail(base.error());
+    std::string url = *base +
                       "/artifacts?with_label=true&with_tag=false&q=" + PercentEncode("base=*") +
                       "&page=1&page_size=100";
     auto artifacts = GetAllPages(url, "Harbor artifacts of " + std::string(repository));
@@ -114,19 +109,11 @@ class HarborAdapter : public NativeAdapter {
   // Harbor's tag API: DELETE …/artifacts/<tag>/tags/<tag>, the manifest stays. A tag that
   // is gone already is fine.
   Status DeleteTag(std::string_view repository, std::string_view tag) override {
-    size_t slash = repository.find('/');
-    if (slash == std::string_view::npos) {
-      return Fail(ErrorCode::kBadRequest, "repository " + std::string(repository) +
-                                              " has no project: Harbor needs project/name");
-    }
-    // Harbor reads the repository path parameter URL-decoded twice.
-    std::string name = PercentEncode(PercentEncode(repository.substr(slash + 1)));
+    auto base = RepositoryUrl(repository);
+    if (!base) return Fail(base.error());
     std::string tag_text(tag);
     auto response =
-        Api("DELETE",
-            ApiBase() + "/projects/" + PercentEncode(repository.substr(0, slash)) +
-                "/repositories/" + name + "/artifacts/" + tag_text + "/tags/" + tag_text,
-            AuthHeaders());
+        Api("DELETE", *base + "/artifacts/" + tag_text + "/tags/" + tag_text, AuthHeaders());
     if (!response) return Fail(std::move(response).error());
     if (response->status == 200 || response->status == 404) return Ok();
     return Fail(
@@ -153,6 +140,18 @@ class HarborAdapter : public NativeAdapter {
   }
 
  private:
+  // The API URL of `repository` ("project/name"): Harbor reads the repository path
+  // parameter URL-decoded twice, so the name is encoded twice.
+  Result<std::string> RepositoryUrl(std::string_view repository) const {
+    size_t slash = repository.find('/');
+    if (slash == std::string_view::npos || slash == 0) {
+      return Fail(ErrorCode::kBadRequest, "repository " + std::string(repository) +
+                                              " has no project: Harbor needs project/name");
+    }
+    return ApiBase() + "/projects/" + PercentEncode(repository.substr(0, slash)) +
+           "/repositories/" + PercentEncode(PercentEncode(repository.substr(slash + 1)));
+  }
+
   // Creates `project` unless it exists (409); a 403 is fine when the project is there.
   Status CreateProject(const std::string& project, bool is_public) {
     nlohmann::json body = {{"project_name", project},
