@@ -281,6 +281,8 @@ class ApiService {
 
   Result<nlohmann::json> ProjectJson(const metadata::Project& project, const auth::Identity& who);
   Result<nlohmann::json> RepositoryJson(const metadata::Repository& repo);
+  // The artifacts a repository lists by default (an index's untagged children left out).
+  Result<int64_t> ArtifactCount(const metadata::Repository& repo);
   Result<nlohmann::json> ArtifactJson(const metadata::Artifact& artifact,
                                       const metadata::Repository& repo);
   // A page of artifacts as Harbor lists them, with the request's with_tag (default true)

@@ -31,14 +31,14 @@ Result<http::Response> ApiService::Search(Call& call) {
     if (!repos) return Fail(repos.error());
     for (const auto& repo : *repos) {
       if (repo.name.find(*q) == std::string::npos) continue;
-      auto j = RepositoryJson(repo);
-      if (!j) return Fail(j.error());
+      auto count = ArtifactCount(repo);
+      if (!count) return Fail(count.error());
       found_repos.push_back({{"project_id", project.id},
                              {"project_name", project.name},
                              {"project_public", project.is_public},
                              {"repository_name", repo.name},
                              {"pull_count", repo.pull_count},
-                             {"artifact_count", (*j)["artifact_count"]}});
+                             {"artifact_count", *count}});
     }
   }
   return ToJsonResponse(

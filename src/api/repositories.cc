@@ -23,15 +23,21 @@ Result<std::vector<metadata::Repository>> ApiService::RepositoriesOf(int64_t pro
   return all;
 }
 
-Result<nlohmann::json> ApiService::RepositoryJson(const metadata::Repository& repo) {
+Result<int64_t> ApiService::ArtifactCount(const metadata::Repository& repo) {
   auto artifacts = artifacts_.ListArtifacts(repo.id, metadata::Page{1, 1}, /*top_level=*/true);
   if (!artifacts) return Fail(artifacts.error());
+  return artifacts->total;
+}
+
+Result<nlohmann::json> ApiService::RepositoryJson(const metadata::Repository& repo) {
+  auto count = ArtifactCount(repo);
+  if (!count) return Fail(count.error());
   return nlohmann::json{
       {"id", repo.id},
       {"project_id", repo.project_id},
       {"name", repo.name},
       {"description", repo.description},
-      {"artifact_count", artifacts->total},
+      {"artifact_count", *count},
       {"pull_count", repo.pull_count},
       {"creation_time", repo.creation_time},
       {"update_time", repo.update_time},
